@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+using KinesisXAcct.Kinesis;
+using KinesisXAcct.Reading;
+
+namespace KinesisXAcct.Commands.Infrastructure
+{
+    /// <summary>
+    /// Collects what worker threads want to say (each AWS call, retries, read notices) so the
+    /// cmdlet can write it on the pipeline thread, the only thread PowerShell lets write.
+    /// </summary>
+    internal sealed class MessagePump : IApiCallObserver, IReadObserver
+    {
+        private readonly ConcurrentQueue<(ReadNoticeLevel Level, string Text)> _queue = new ConcurrentQueue<(ReadNoticeLevel, string)>();
+
+        public bool TryDequeue(out ReadNoticeLevel level, out string text)
+        {
+            bool ok = _queue.TryDequeue(out var item);
+            level = item.Level;
+            text = item.Text;
+            return ok;
+        }
+
+        public void CallCompleted(ApiCallInfo call)
+        {
+            string count = call.RecordCount.HasValue ? $", {call.RecordCount} records" : string.Empty;
+            string attempt = call.Attempt > 1 ? $", attempt {call.Attempt}" : string.Empty;
+            _queue.Enqueue((ReadNoticeLevel.Verbose, $"{call.Operation} {call.Target}{count}: HTTP {call.StatusCode} in {call.Elapsed.TotalMilliseconds:F0} ms{attempt}"));
+        }
+
+        public void RetryScheduled(ApiRetryInfo retry) =>
+            _queue.Enqueue((ReadNoticeLevel.Verbose, $"{retry.Operation} {retry.Target}: {retry.Reason}; retry {retry.Attempt} in {retry.Delay.TotalMilliseconds:F0} ms"));
+
+        public void Notice(ReadNoticeLevel level, string message) => _queue.Enqueue((level, message));
+
+        public void ShardProgress(string streamName, string shardId, long? millisBehindLatest, int recordCount)
+        {
+        }
+    }
+}

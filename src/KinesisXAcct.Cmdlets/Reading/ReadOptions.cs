@@ -1,0 +1,44 @@
+using System;
+using System.Collections.Generic;
+using KinesisXAcct.Decoding;
+using KinesisXAcct.Kinesis;
+
+namespace KinesisXAcct.Reading
+{
+    /// <summary>What to read from one stream, from where, and until when.</summary>
+    public sealed class ReadOptions
+    {
+        public StreamIdentity Stream { get; set; }
+
+        /// <summary>Read only these shards (and the shards they split or merge into). Null: every shard.</summary>
+        public ICollection<string> ShardIds { get; set; }
+
+        public StartPosition Start { get; set; } = StartPosition.TrimHorizon;
+
+        /// <summary>
+        /// Per-shard positions that win over <see cref="Start"/> (a resumed checkpoint, for example).
+        /// A shard listed here is read from that position even if it is closed.
+        /// </summary>
+        public IDictionary<string, StartPosition> ShardStarts { get; set; }
+
+        /// <summary>False: stop each shard at its tip (the records present when the read started). True: keep polling.</summary>
+        public bool Follow { get; set; }
+
+        /// <summary>Records asked for per GetRecords call (the API's maximum is 10,000).</summary>
+        public int BatchSize { get; set; } = 10000;
+
+        /// <summary>
+        /// The least time between two GetRecords calls on one shard: 200 ms keeps each shard within
+        /// Kinesis' 5 calls/s, leaving no room for throttling by ourselves.
+        /// </summary>
+        public TimeSpan MinPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+        /// <summary>How long a caught-up shard waits before polling again (with <see cref="Follow"/>).</summary>
+        public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+        /// <summary>How many times an expired iterator is renewed in a row before giving up.</summary>
+        public int MaxIteratorRenewals { get; set; } = 5;
+
+        public IRecordDecoder Decoder { get; set; } = PlainRecordDecoder.Instance;
+    }
+}

@@ -1,0 +1,144 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using KinesisXAcct.Kinesis;
+
+namespace KinesisXAcct.Reading
+{
+    /// <summary>How a shard's read ended.</summary>
+    public sealed class ShardOutcome
+    {
+        public ShardOutcome(string shardId, bool reachedEnd, IReadOnlyList<ChildShard> children, string lastSequenceNumber)
+        {
+            ShardId = shardId;
+            ReachedEnd = reachedEnd;
+            Children = children;
+            LastSequenceNumber = lastSequenceNumber;
+        }
+
+        public string ShardId { get; }
+        /// <summary>True when the shard is closed and was read to its last record.</summary>
+        public bool ReachedEnd { get; }
+        public IReadOnlyList<ChildShard> Children { get; }
+        public string LastSequenceNumber { get; }
+    }
+
+    /// <summary>
+    /// Reads one shard: the GetRecords loop with pacing (within 5 calls/s), idle waits when caught
+    /// up, renewal of an expired iterator after the last record handed on, and a stop at the tip
+    /// unless following. Batches go to the channel in sequence order; the channel's bound is the
+    /// back-pressure that keeps memory flat.
+    /// </summary>
+    public sealed class ShardReader
+    {
+        private readonly IKinesisApi _api;
+        private readonly ReadOptions _options;
+        private readonly string _shardId;
+        private readonly StartPosition _start;
+        private readonly bool _readToEnd;
+        private readonly ChannelWriter<RecordBatch> _output;
+        private readonly IReadObserver _observer;
+
+        /// <param name="readToEnd">The shard is closed: read it to its end (even without -Follow), then report its children.</param>
+        public ShardReader(IKinesisApi api, ReadOptions options, string shardId, StartPosition start, bool readToEnd,
+            ChannelWriter<RecordBatch> output, IReadObserver observer)
+        {
+            _api = api;
+            _options = options;
+            _shardId = shardId;
+            _start = start;
+            _readToEnd = readToEnd;
+            _output = output;
+            _observer = observer ?? NullReadObserver.Instance;
+        }
+
+        public async Task<ShardOutcome> RunAsync(CancellationToken cancellationToken)
+        {
+            StreamIdentity stream = _options.Stream;
+            string streamName = stream.Display;
+            string lastSequenceNumber = null;
+            int renewals = 0;
+            string iterator = await GetIteratorAsync(_start, cancellationToken).ConfigureAwait(false);
+            var clock = Stopwatch.StartNew();
+            TimeSpan nextCallAt = TimeSpan.Zero;
+
+            while (true)
+            {
+                TimeSpan wait = nextCallAt - clock.Elapsed;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                nextCallAt = clock.Elapsed + _options.MinPollInterval;
+
+                GetRecordsResponse response;
+                try
+                {
+                    response = await _api.GetRecordsAsync(
+                        new GetRecordsRequest { ShardIterator = iterator, Limit = _options.BatchSize, StreamArn = stream.Arn, ShardId = _shardId },
+                        cancellationToken).ConfigureAwait(false);
+                    renewals = 0;
+                }
+                catch (KinesisServiceException e) when (e.IsExpiredIterator && renewals < _options.MaxIteratorRenewals)
+                {
+                    // Iterators live five minutes (a slow pipeline can outlast one). Resume right after
+                    // the last record handed on, so nothing is lost or repeated.
+                    renewals++;
+                    StartPosition resume = lastSequenceNumber != null ? StartPosition.AfterSequenceNumber(lastSequenceNumber) : _start;
+                    _observer.Notice(ReadNoticeLevel.Verbose, $"Shard {_shardId} of {streamName}: the shard iterator expired; renewing it at {resume}.");
+                    iterator = await GetIteratorAsync(resume, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                int count = response.Records.Count;
+                if (count > 0)
+                {
+                    var records = new List<KinesisRecord>(count);
+                    _options.Decoder.Decode(streamName, _shardId, response.Records, records);
+                    if (records.Count > 0)
+                        await _output.WriteAsync(new RecordBatch(streamName, _shardId, records, response.MillisBehindLatest), cancellationToken).ConfigureAwait(false);
+                    lastSequenceNumber = response.Records[count - 1].SequenceNumber;
+                }
+
+                _observer.ShardProgress(streamName, _shardId, response.MillisBehindLatest, count);
+
+                if (response.NextShardIterator == null)
+                {
+                    _observer.Notice(ReadNoticeLevel.Verbose, $"Shard {_shardId} of {streamName} is closed and was read to its end.");
+                    return new ShardOutcome(_shardId, reachedEnd: true, response.ChildShards, lastSequenceNumber);
+                }
+
+                iterator = response.NextShardIterator;
+                if (!IsCaughtUp(response)) continue;
+                if (_readToEnd)
+                {
+                    // A closed shard takes no new records, so caught up is its end. Kinesis says so with a
+                    // null iterator; some emulators (moto) never do, and this keeps them from spinning.
+                    _observer.Notice(ReadNoticeLevel.Verbose, $"Shard {_shardId} of {streamName} is closed and caught up.");
+                    return new ShardOutcome(_shardId, reachedEnd: true, response.ChildShards, lastSequenceNumber);
+                }
+
+                if (!_options.Follow)
+                    return new ShardOutcome(_shardId, reachedEnd: false, Array.Empty<ChildShard>(), lastSequenceNumber);
+
+                nextCallAt = clock.Elapsed + _options.IdlePollInterval;
+            }
+        }
+
+        /// <summary>
+        /// At the tip: an empty answer with nothing behind, or a short batch with nothing behind. A
+        /// full batch may have more after it, and an empty answer with MillisBehindLatest above zero
+        /// is a gap in the shard, not its tip.
+        /// </summary>
+        private bool IsCaughtUp(GetRecordsResponse response)
+        {
+            long behind = response.MillisBehindLatest ?? 0;
+            if (response.Records.Count == 0) return behind == 0;
+            return response.MillisBehindLatest == 0 && response.Records.Count < _options.BatchSize;
+        }
+
+        private Task<string> GetIteratorAsync(StartPosition position, CancellationToken cancellationToken) =>
+            _api.GetShardIteratorAsync(position.ToRequest(_options.Stream, _shardId), cancellationToken);
+    }
+}

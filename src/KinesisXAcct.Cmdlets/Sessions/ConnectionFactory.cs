@@ -1,0 +1,60 @@
+using System;
+using KinesisXAcct.Configuration;
+using KinesisXAcct.Kinesis;
+
+namespace KinesisXAcct.Sessions
+{
+    /// <summary>What a Kinesis cmdlet was told about where and as whom to call.</summary>
+    public sealed class ConnectionRequest
+    {
+        /// <summary>When set, the other fields only override its region and endpoint.</summary>
+        public KinesisRoleSession Session { get; set; }
+        public string ProfileName { get; set; }
+        public string Region { get; set; }
+        public string EndpointUrl { get; set; }
+        public IApiCallObserver Observer { get; set; }
+        public RetryOptions Retry { get; set; }
+    }
+
+    /// <summary>Builds a <see cref="KinesisConnection"/> from a session, or from the default credential chain.</summary>
+    public static class ConnectionFactory
+    {
+        public static KinesisConnection Create(ConnectionRequest request)
+        {
+            KinesisRoleSession session = request.Session;
+            if (session != null)
+            {
+                string region = request.Region ?? session.Region;
+                AwsSettings.ValidateRegion(region);
+                Uri endpoint = request.EndpointUrl != null ? AwsSettings.ParseEndpoint(request.EndpointUrl) : session.KinesisEndpoint;
+                var api = new KinesisHttpClient(Options(session.Credentials, region, endpoint, request));
+                return new KinesisConnection(api, region, endpoint, session.AccountId, session.AssumedRoleArn ?? session.RoleArn, session);
+            }
+
+            var profile = AwsSettings.RequireProfile(AwsSettings.ProfileName(request.ProfileName));
+            string defaultRegion = AwsSettings.ResolveRegion(request.Region, profile);
+            Uri kinesisEndpoint = AwsSettings.ResolveKinesisEndpoint(request.EndpointUrl, profile, defaultRegion);
+            Uri stsEndpoint = AwsSettings.ResolveStsEndpoint(request.EndpointUrl, profile);
+            SourceCredentials source = SourceCredentialResolver.Resolve(new SourceRequest
+            {
+                ProfileName = request.ProfileName,
+                Region = defaultRegion,
+                StsEndpoint = stsEndpoint,
+            });
+            var defaultApi = new KinesisHttpClient(Options(source.Credentials, defaultRegion, kinesisEndpoint, request));
+            return new KinesisConnection(
+                defaultApi, defaultRegion, kinesisEndpoint, accountId: null, principal: source.Description, session: null,
+                describeCaller: ct => RoleConnector.CallerArnAsync(StsClientFactory.Create(source.Credentials, defaultRegion, stsEndpoint), ct));
+        }
+
+        private static KinesisClientOptions Options(Amazon.Runtime.AWSCredentials credentials, string region, Uri endpoint, ConnectionRequest request) =>
+            new KinesisClientOptions
+            {
+                Credentials = credentials,
+                Region = region,
+                Endpoint = endpoint,
+                Observer = request.Observer,
+                Retry = request.Retry ?? new RetryOptions(),
+            };
+    }
+}
