@@ -3,6 +3,7 @@
     ModuleVersion        = '0.1.0'
     GUID                 = '5f1f3a52-8c0e-4d3b-9a4e-2b7c1d6e9f40'
     RootModule           = 'KinesisXAcct.Cmdlets.dll'
+    FormatsToProcess     = @('KinesisXAcct.Format.ps1xml')
     Author               = 'KinesisXAcct contributors'
     CompanyName          = 'KinesisXAcct'
     Copyright            = '(c) KinesisXAcct contributors. Apache-2.0.'

@@ -85,9 +85,24 @@ namespace KinesisXAcct.Kinesis
             CallAsync("DescribeStreamSummary", stream?.Display, KinesisJson.WriteDescribeStreamSummary(stream),
                 json => KinesisJson.ReadDescribeStreamSummary(json), null, cancellationToken);
 
-        public Task<ListShardsResponse> ListShardsAsync(ListShardsRequest request, CancellationToken cancellationToken) =>
-            CallAsync("ListShards", request?.Stream?.Display, KinesisJson.WriteListShards(request),
-                json => KinesisJson.ReadListShards(json), null, cancellationToken);
+        public async Task<ListShardsResponse> ListShardsAsync(ListShardsRequest request, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await CallAsync("ListShards", request?.Stream?.Display, KinesisJson.WriteListShards(request),
+                    json => KinesisJson.ReadListShards(json), null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KinesisServiceException ex) when (ex.ErrorCode == MotoInvalidPageToken && request.NextToken != null && request.Stream != null)
+            {
+                // moto wants the stream again with NextToken (its paginator checksums it into the token), while AWS
+                // and kinesis-local refuse the two together. AWS never answers ListShards with "InvalidToken".
+                return await CallAsync("ListShards", request.Stream.Display, KinesisJson.WriteListShards(request, streamWithNextToken: true),
+                    json => KinesisJson.ReadListShards(json), null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>moto's answer to a page token whose stream parameters differ from the first page's.</summary>
+        internal const string MotoInvalidPageToken = "InvalidToken";
 
         public Task<string> GetShardIteratorAsync(GetShardIteratorRequest request, CancellationToken cancellationToken) =>
             CallAsync("GetShardIterator", request?.ShardId ?? request?.Stream?.Display, KinesisJson.WriteGetShardIterator(request),

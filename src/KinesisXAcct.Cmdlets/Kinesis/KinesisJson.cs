@@ -44,16 +44,26 @@ namespace KinesisXAcct.Kinesis
             return Write(w => WriteStream(w, stream));
         }
 
-        public static byte[] WriteListShards(ListShardsRequest request)
+        /// <param name="request">The page to ask for.</param>
+        /// <param name="streamWithNextToken">
+        /// Also name the stream on a NextToken page. AWS and kinesis-local refuse that; only moto needs it
+        /// (its paginator checksums the stream parameters into the token).
+        /// </param>
+        public static byte[] WriteListShards(ListShardsRequest request, bool streamWithNextToken = false)
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
-            if (request.NextToken == null) RequireStream(request.Stream, nameof(request) + ".Stream");
+            if (request.NextToken == null || streamWithNextToken) RequireStream(request.Stream, nameof(request) + ".Stream");
             return Write(w =>
             {
                 if (request.NextToken != null)
+                {
                     w.WriteString("NextToken", request.NextToken); // the API refuses a stream together with NextToken
+                    if (streamWithNextToken) WriteStream(w, request.Stream);
+                }
                 else
+                {
                     WriteStream(w, request.Stream);
+                }
                 if (request.MaxResults.HasValue) w.WriteNumber("MaxResults", request.MaxResults.Value);
             });
         }

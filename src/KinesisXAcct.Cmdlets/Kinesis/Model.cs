@@ -72,7 +72,11 @@ namespace KinesisXAcct.Kinesis
 
     public sealed class ListShardsRequest
     {
-        /// <summary>Set on the first call only: the API refuses a stream together with NextToken.</summary>
+        /// <summary>
+        /// Needed on the first call; keep it set on later pages too. With a NextToken the client sends the token
+        /// alone (AWS and kinesis-local refuse a stream with it) and names the stream again only if the server
+        /// answers <c>InvalidToken</c> (moto, whose paginator wants the stream repeated).
+        /// </summary>
         public StreamIdentity Stream { get; set; }
         public string NextToken { get; set; }
         public int? MaxResults { get; set; }

@@ -85,7 +85,7 @@ namespace KinesisXAcct.Reading
                 ListShardsResponse page = await api.ListShardsAsync(request, cancellationToken).ConfigureAwait(false);
                 shards.AddRange(page.Shards);
                 if (string.IsNullOrEmpty(page.NextToken)) return shards;
-                request = new ListShardsRequest { NextToken = page.NextToken };
+                request = new ListShardsRequest { Stream = stream, NextToken = page.NextToken };
             }
         }
 
