@@ -1,0 +1,248 @@
+#Requires -Version 7.0
+# Helpers for the Pester suites: emulator worlds, the AWS environment a user would have, the
+# built module, and independent reference tools (aws CLI v1, boto3) that share no code with
+# the module, so a test never checks the module against itself.
+#
+#   BeforeAll {
+#       Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Force
+#       Import-BuiltModule
+#       $world = New-MotoWorld -Scenario test -Records 50 -EnableIamEnforcement
+#       $saved = Use-OperatorEnvironment -World $world
+#   }
+#   AfterAll { Restore-AwsEnvironment $saved; Remove-TestWorld $world }
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+$script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$script:BuildWorldScript = Join-Path $script:RepoRoot 'tests/Fixtures/build_world.py'
+$script:DumpStreamScript = Join-Path $script:RepoRoot 'tests/Fixtures/dump_stream.py'
+# A path that never exists: pointing the shared config/credentials files here keeps the
+# developer's ~/.aws out of every test.
+$script:NoAwsFile = Join-Path ([System.IO.Path]::GetTempPath()) 'kxa-tests-no-such-aws-file'
+
+# -Global: the suites call Start-KinesisLocal etc. directly, not only through these helpers.
+Import-Module (Join-Path $script:RepoRoot 'tests/Support/Emulators.psm1') -Global
+
+function Get-RepoRoot { $script:RepoRoot }
+
+function Import-BuiltModule {
+    # The module as shipped (./out/KinesisXAcct), never the bin folder: the manifest, exports
+    # and formats are part of what is tested. -Global so the test script sees the cmdlets.
+    [CmdletBinding()]
+    param()
+    $path = Join-Path $script:RepoRoot 'out/KinesisXAcct'
+    if (-not (Test-Path -LiteralPath (Join-Path $path 'KinesisXAcct.psd1'))) {
+        throw "The module is not built at $path. Run: dotnet pwsh ./build.ps1 -Task Build"
+    }
+    Import-Module $path -Global -Force -PassThru
+}
+
+function Invoke-External {
+    # Runs a program with an exact environment: the inherited AWS_* variables are dropped and
+    # only $Environment applies. Returns ExitCode, StdOut, StdErr (stdout and stderr are read
+    # concurrently so a chatty child cannot block on a full pipe).
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$FilePath,
+        [string[]]$ArgumentList = @(),
+        [hashtable]$Environment = @{},
+        [int]$TimeoutSeconds = 120
+    )
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.RedirectStandardInput = $true
+    $psi.WorkingDirectory = $script:RepoRoot
+    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
+    foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($key) }
+    foreach ($key in $Environment.Keys) { $psi.Environment[$key] = [string]$Environment[$key] }
+
+    $process = [System.Diagnostics.Process]::Start($psi)
+    try {
+        $process.StandardInput.Close()
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
+            $process.Kill($true)
+            throw "$FilePath $($ArgumentList -join ' ') did not finish within $TimeoutSeconds s."
+        }
+        $process.WaitForExit()
+        [pscustomobject]@{ ExitCode = $process.ExitCode; StdOut = $stdout.GetAwaiter().GetResult(); StdErr = $stderr.GetAwaiter().GetResult() }
+    }
+    finally { $process.Dispose() }
+}
+
+function New-MotoWorld {
+    # Starts a moto_server and builds a two-account world on it (tests/Fixtures/build_world.py).
+    # Returns Moto (emulator object for Stop-Emulator), Endpoint, World (the parsed JSON:
+    # operator keys, readerRoleArn, writerRoleArn, externalId, streams with their records)
+    # and IamEnforced.
+    [CmdletBinding()]
+    param(
+        [ValidateSet('test', 'seed')][string]$Scenario = 'test',
+        # Records per stream; without it, build_world.py's default for the scenario.
+        [ValidateRange(0, 100000)][int]$Records,
+        # Switch moto's IAM enforcement on after the world is built (signatures and identity
+        # policies are checked from then on, as on AWS).
+        [switch]$EnableIamEnforcement
+    )
+    $moto = Start-MotoServer
+    try {
+        $arguments = @($script:BuildWorldScript, '--endpoint', $moto.Endpoint, '--scenario', $Scenario)
+        if ($PSBoundParameters.ContainsKey('Records')) { $arguments += @('--records', $Records) }
+        $run = Invoke-External -FilePath 'python3' -ArgumentList $arguments -TimeoutSeconds 300
+        if ($run.ExitCode -ne 0) { throw "build_world.py failed (exit $($run.ExitCode)):`n$($run.StdErr)" }
+        $world = $run.StdOut | ConvertFrom-Json
+        if ($EnableIamEnforcement) { Enable-MotoIamEnforcement -Endpoint $moto.Endpoint }
+        [pscustomobject]@{
+            PSTypeName  = 'KinesisXAcct.Tests.MotoWorld'
+            Moto        = $moto
+            Endpoint    = $moto.Endpoint
+            World       = $world
+            IamEnforced = [bool]$EnableIamEnforcement
+        }
+    }
+    catch {
+        Stop-Emulator $moto
+        throw
+    }
+}
+
+function Remove-TestWorld {
+    # Stops the world's emulator. Accepts $null so an AfterAll after a failed BeforeAll is quiet.
+    [CmdletBinding()]
+    param([Parameter(ValueFromPipeline)][AllowNull()]$World)
+    process {
+        if ($null -eq $World) { return }
+        $emulator = if ($World.PSObject.Properties['Moto']) { $World.Moto } else { $World }
+        Stop-Emulator $emulator
+    }
+}
+
+function Get-AwsEnvironment {
+    # The AWS_* variables of this process, to restore later.
+    $saved = @{}
+    foreach ($item in Get-ChildItem Env: | Where-Object Name -like 'AWS_*') { $saved[$item.Name] = $item.Value }
+    $saved
+}
+
+function Use-AwsEnvironment {
+    # Replaces every AWS_* variable of this process with $Variables (plus isolation defaults:
+    # no shared config/credentials files, no instance metadata probing). Returns the previous
+    # AWS_* set for Restore-AwsEnvironment.
+    [CmdletBinding()]
+    param([hashtable]$Variables = @{})
+    $previous = Get-AwsEnvironment
+    $new = @{
+        AWS_CONFIG_FILE             = $script:NoAwsFile
+        AWS_SHARED_CREDENTIALS_FILE = $script:NoAwsFile
+        AWS_EC2_METADATA_DISABLED   = 'true'
+    }
+    foreach ($key in $Variables.Keys) { $new[$key] = $Variables[$key] }
+    Set-AwsEnvironment $new
+    $previous
+}
+
+function Restore-AwsEnvironment {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][AllowNull()][hashtable]$Saved)
+    if ($null -eq $Saved) { return }
+    Set-AwsEnvironment $Saved
+}
+
+function Set-AwsEnvironment([hashtable]$Variables) {
+    foreach ($name in @((Get-AwsEnvironment).Keys)) { Remove-Item -LiteralPath "Env:$name" }
+    foreach ($key in $Variables.Keys) {
+        if ($null -ne $Variables[$key]) { Set-Item -LiteralPath "Env:$key" -Value ([string]$Variables[$key]) }
+    }
+}
+
+function Get-OperatorVariables($World) {
+    $w = $World.World
+    @{
+        AWS_ACCESS_KEY_ID     = $w.operator.accessKeyId
+        AWS_SECRET_ACCESS_KEY = $w.operator.secretAccessKey
+        AWS_REGION            = $w.region
+        AWS_ENDPOINT_URL      = $World.Endpoint
+    }
+}
+
+function Use-OperatorEnvironment {
+    # What a user in the consumer account has: the operator's keys, a region and (for the
+    # emulator) an endpoint; no session token, no profile. Returns the previous AWS_* set:
+    #   $saved = Use-OperatorEnvironment -World $w; ...; Restore-AwsEnvironment $saved
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$World)
+    Use-AwsEnvironment -Variables (Get-OperatorVariables $World)
+}
+
+function Get-CliEnvironment($World, [hashtable]$Credential) {
+    # Environment for the reference tools: the given credentials (default: the operator's).
+    $vars = Get-OperatorVariables $World
+    $vars['AWS_DEFAULT_REGION'] = $vars['AWS_REGION']
+    $vars['AWS_CONFIG_FILE'] = $script:NoAwsFile
+    $vars['AWS_SHARED_CREDENTIALS_FILE'] = $script:NoAwsFile
+    $vars['AWS_EC2_METADATA_DISABLED'] = 'true'
+    if ($Credential) {
+        $vars['AWS_ACCESS_KEY_ID'] = $Credential.AccessKeyId
+        $vars['AWS_SECRET_ACCESS_KEY'] = $Credential.SecretAccessKey
+        if ($Credential['SessionToken']) { $vars['AWS_SESSION_TOKEN'] = $Credential.SessionToken }
+    }
+    $vars
+}
+
+function Invoke-AwsCli {
+    # Runs `aws <args> --output json` against the world's endpoint. Returns the parsed JSON
+    # (or $null for no output); throws with the CLI's error text on failure, or with
+    # -AllowFailure returns ExitCode/StdOut/StdErr instead.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)]$World,
+        [Parameter(Mandatory)][string[]]$Arguments,
+        # AccessKeyId, SecretAccessKey, SessionToken; default: the operator's keys.
+        [hashtable]$Credential,
+        [switch]$AllowFailure
+    )
+    $run = Invoke-External -FilePath 'aws' -ArgumentList ($Arguments + @('--endpoint-url', $World.Endpoint, '--output', 'json')) `
+        -Environment (Get-CliEnvironment $World $Credential)
+    if ($AllowFailure) { return $run }
+    if ($run.ExitCode -ne 0) { throw "aws $($Arguments -join ' ') failed (exit $($run.ExitCode)): $($run.StdErr.Trim())" }
+    if ($run.StdOut.Trim()) { $run.StdOut | ConvertFrom-Json }
+}
+
+function Get-RoleCredential {
+    # AssumeRole with the operator's keys through the aws CLI; returns a credential hashtable
+    # for -Credential. Typical: the writer role, to put records without the module.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)]$World,
+        [Parameter(Mandatory)][string]$RoleArn,
+        [string]$ExternalId
+    )
+    $arguments = @('sts', 'assume-role', '--role-arn', $RoleArn, '--role-session-name', 'kxa-tests')
+    if ($ExternalId) { $arguments += @('--external-id', $ExternalId) }
+    $c = (Invoke-AwsCli -World $World -Arguments $arguments).Credentials
+    @{ AccessKeyId = $c.AccessKeyId; SecretAccessKey = $c.SecretAccessKey; SessionToken = $c.SessionToken }
+}
+
+function Read-ReferenceStream {
+    # Every record of a stream as boto3 sees it (tests/Fixtures/dump_stream.py): shardId,
+    # sequenceNumber, partitionKey, data, base64, arrival; ordered by shard and sequence.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)]$World,
+        [Parameter(Mandatory)][string]$StreamName,
+        [Parameter(Mandatory)][hashtable]$Credential
+    )
+    $run = Invoke-External -FilePath 'python3' -ArgumentList @($script:DumpStreamScript, '--endpoint', $World.Endpoint, '--stream', $StreamName) `
+        -Environment (Get-CliEnvironment $World $Credential)
+    if ($run.ExitCode -ne 0) { throw "dump_stream.py $StreamName failed (exit $($run.ExitCode)):`n$($run.StdErr)" }
+    # One object per record (none for an empty stream): collect with @(Read-ReferenceStream ...).
+    $run.StdOut | ConvertFrom-Json
+}
+
+Export-ModuleMember -Function Get-RepoRoot, Import-BuiltModule, Invoke-External, New-MotoWorld, Remove-TestWorld,
+    Use-AwsEnvironment, Restore-AwsEnvironment, Use-OperatorEnvironment, Invoke-AwsCli, Get-RoleCredential,
+    Read-ReferenceStream
