@@ -82,8 +82,11 @@ namespace KinesisXAcct.Sessions
                     return new KinesisXAcctException(
                         "KinesisAccessDenied",
                         FailureKind.PermissionDenied,
-                        $"{who} may not call kinesis:{e.Operation} {(stream == null ? string.Empty : "on ")}{streamText}in {where}. The role's permission policy must allow " +
-                        $"kinesis:{e.Operation} on the stream's ARN (a read-only role cannot write).{noSessionHint} ({e.ErrorCode ?? "HTTP " + e.StatusCode}: {e.ServiceMessage})", e)
+                        $"{who} may not call kinesis:{e.Operation} {(stream == null ? string.Empty : "on ")}{streamText}in {where}. " +
+                        (stream == null
+                            ? $"Its IAM policy must allow kinesis:{e.Operation}."
+                            : $"Its IAM policy must allow kinesis:{e.Operation} on the stream's ARN (a read-only role cannot write).") +
+                        $"{noSessionHint} ({e.ErrorCode ?? "HTTP " + e.StatusCode}: {e.ServiceMessage})", e)
                     { Target = stream?.Display ?? e.Target };
                 case FailureKind.Authentication:
                     return new KinesisXAcctException(
