@@ -21,7 +21,9 @@ namespace KinesisXAcct.Commands
 
         /// <summary>The stream's ARN, instead of its name.</summary>
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByArn")]
-        [ValidateNotNullOrEmpty]
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "ByName")]
+        [AllowNull]
+        [AllowEmptyString]
         public string StreamArn { get; set; }
 
         /// <summary>Only these shards.</summary>
@@ -37,7 +39,7 @@ namespace KinesisXAcct.Commands
 
         protected override void ProcessRecord() => Run(() =>
         {
-            StreamIdentity stream = StreamFrom(StreamName, StreamArn);
+            StreamIdentity stream = StreamFrom(StreamName, string.IsNullOrEmpty(StreamArn) ? null : StreamArn);
             _connection = _connection ?? OpenConnection();
             List<ShardDescription> shards = Call(_connection, stream, ct => StreamRecordReader.ListAllShardsAsync(_connection.Api, stream, ct));
 

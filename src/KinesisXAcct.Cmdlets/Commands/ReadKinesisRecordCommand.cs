@@ -51,7 +51,8 @@ namespace KinesisXAcct.Commands
         /// <summary>The stream's ARN, instead of its name.</summary>
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByArn")]
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "ByName")]
-        [ValidateNotNullOrEmpty]
+        [AllowNull]
+        [AllowEmptyString]
         public string StreamArn { get; set; }
 
         /// <summary>Only these shards (and the shards they split or merge into). Default: every shard.</summary>
@@ -92,7 +93,7 @@ namespace KinesisXAcct.Commands
         /// <summary>Collects streams (and shards) from parameters or the pipeline; the read runs once, over all of them, at the end.</summary>
         protected override void ProcessRecord() => Run(() =>
         {
-            StreamIdentity stream = StreamFrom(StreamName, StreamArn);
+            StreamIdentity stream = StreamFrom(StreamName, string.IsNullOrEmpty(StreamArn) ? null : StreamArn);
             var entry = _requests.FirstOrDefault(r => r.Stream.Display == stream.Display);
             if (entry.Stream == null)
             {
