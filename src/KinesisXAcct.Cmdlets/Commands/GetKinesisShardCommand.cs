@@ -10,18 +10,17 @@ using KinesisXAcct.Sessions;
 namespace KinesisXAcct.Commands
 {
     /// <summary>Lists every shard of a stream, open and closed, with its lineage (parents) and ranges.</summary>
-    [Cmdlet(VerbsCommon.Get, "KinesisShard", DefaultParameterSetName = "ByName")]
+    [Cmdlet(VerbsCommon.Get, "KinesisShard")]
     [OutputType(typeof(KinesisShard))]
     public sealed class GetKinesisShardCommand : KinesisCmdlet
     {
         /// <summary>The stream whose shards to list.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByName")]
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string StreamName { get; set; }
 
         /// <summary>The stream's ARN, instead of its name.</summary>
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByArn")]
-        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "ByName")]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [AllowNull]
         [AllowEmptyString]
         public string StreamArn { get; set; }

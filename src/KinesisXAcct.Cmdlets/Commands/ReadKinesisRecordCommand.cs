@@ -3,9 +3,12 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
+using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.Tasks;
+using KinesisXAcct.Checkpoints;
 using KinesisXAcct.Commands.Infrastructure;
+using KinesisXAcct.Decoding;
 using KinesisXAcct.Errors;
 using KinesisXAcct.Kinesis;
 using KinesisXAcct.Reading;
@@ -28,15 +31,17 @@ namespace KinesisXAcct.Commands
     {
         /// <summary>A KinesisRecord object (payload bytes, text and metadata).</summary>
         Record,
-        /// <summary>The payload as UTF-8 text.</summary>
+        /// <summary>The payload as UTF-8 text (gzip inflated).</summary>
         Text,
+        /// <summary>The payload parsed as JSON (gzip inflated), as ConvertFrom-Json would; each object carries a KinesisRecord property.</summary>
+        Json,
     }
 
     /// <summary>
     /// Reads the records of a stream as objects: every shard in parallel, parents before children,
     /// from any starting position, to the tip or (-Follow) on and on.
     /// </summary>
-    [Cmdlet(VerbsCommunications.Read, "KinesisRecord", DefaultParameterSetName = "ByName")]
+    [Cmdlet(VerbsCommunications.Read, "KinesisRecord")]
     [OutputType(typeof(KinesisRecord), typeof(string))]
     public sealed class ReadKinesisRecordCommand : KinesisCmdlet
     {
@@ -44,13 +49,12 @@ namespace KinesisXAcct.Commands
         private const int ChannelCapacity = 8;
 
         /// <summary>The stream to read.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByName")]
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string StreamName { get; set; }
 
         /// <summary>The stream's ARN, instead of its name.</summary>
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByArn")]
-        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "ByName")]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         [AllowNull]
         [AllowEmptyString]
         public string StreamArn { get; set; }
@@ -81,14 +85,54 @@ namespace KinesisXAcct.Commands
         [ValidateRange(1, long.MaxValue)]
         public long First { get; set; }
 
-        /// <summary>Record (default) emits KinesisRecord objects; Text emits each payload as a string.</summary>
+        /// <summary>Record (default) emits KinesisRecord objects; Text each payload as a string; Json each payload parsed into objects.</summary>
         [Parameter]
         public KinesisRecordOutput As { get; set; } = KinesisRecordOutput.Record;
 
-        private readonly List<(StreamIdentity Stream, HashSet<string> Shards)> _requests = new List<(StreamIdentity, HashSet<string>)>();
-        private StartPosition _start;
+        /// <summary>Stop each shard at its first record that arrived after this time; the read ends when every shard has.</summary>
+        [Parameter]
+        public DateTime Until { get; set; }
 
-        protected override void BeginProcessing() => Run(() => _start = ResolveStart());
+        /// <summary>With -Follow: stop once no record has arrived for this long.</summary>
+        [Parameter]
+        public TimeSpan IdleTimeout { get; set; }
+
+        /// <summary>A file that remembers, per shard, the last record delivered: a later run resumes right after it.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string CheckpointPath { get; set; }
+
+        /// <summary>Do not split KPL aggregates into their user records.</summary>
+        [Parameter]
+        public SwitchParameter Raw { get; set; }
+
+        private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+        private readonly List<(StreamIdentity Stream, HashSet<string> Shards)> _requests = new List<(StreamIdentity, HashSet<string>)>();
+        private readonly Dictionary<string, CheckpointTracker> _trackers = new Dictionary<string, CheckpointTracker>(StringComparer.Ordinal);
+        private StartPosition _start;
+        private DateTimeOffset? _until;
+        private CheckpointFile _checkpoint;
+        private long _emitted;
+        private DateTime _lastProgress;
+        private bool _progressShown;
+
+        protected override void BeginProcessing() => Run(() =>
+        {
+            _start = ResolveStart();
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Until)))
+            {
+                _until = new DateTimeOffset(Until.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(Until, DateTimeKind.Local) : Until);
+                if (_start.Timestamp.HasValue && _until < _start.Timestamp)
+                    throw KinesisXAcctException.InvalidArgument("UntilBeforeSince", $"-Until {_until:u} is before -Since {_start.Timestamp:u}: nothing could be read.");
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(IdleTimeout)) && IdleTimeout <= TimeSpan.Zero)
+                throw KinesisXAcctException.InvalidArgument("InvalidIdleTimeout", "-IdleTimeout must be a positive TimeSpan, e.g. (New-TimeSpan -Seconds 30).");
+
+            // Lock and read the checkpoint before any call: a busy or unreadable file stops here.
+            if (CheckpointPath != null) _checkpoint = CheckpointFile.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(CheckpointPath));
+        });
 
         /// <summary>Collects streams (and shards) from parameters or the pipeline; the read runs once, over all of them, at the end.</summary>
         protected override void ProcessRecord() => Run(() =>
@@ -119,11 +163,37 @@ namespace KinesisXAcct.Commands
 
         protected override void EndProcessing() => Run(() =>
         {
-            using (KinesisConnection connection = OpenConnection())
+            try
             {
-                ReadAll(connection);
+                using (KinesisConnection connection = OpenConnection())
+                {
+                    ReadAll(connection);
+                }
+            }
+            finally
+            {
+                CloseCheckpoint();
             }
         });
+
+        protected override void StopProcessing()
+        {
+            base.StopProcessing();
+        }
+
+        private void CloseCheckpoint()
+        {
+            if (_checkpoint == null) return;
+            try
+            {
+                foreach (CheckpointTracker tracker in _trackers.Values) tracker.Flush();
+            }
+            finally
+            {
+                _checkpoint.Dispose();
+                _checkpoint = null;
+            }
+        }
 
         private void ReadAll(KinesisConnection connection)
         {
@@ -139,28 +209,36 @@ namespace KinesisXAcct.Commands
                 _ => channel.Writer.TryComplete(),
                 System.Threading.CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-            long emitted = 0;
             bool stopped = false;
+            DateTime lastRecordAt = DateTime.UtcNow;
             try
             {
                 ChannelReader<RecordBatch> reader = channel.Reader;
-                while (!stopped && Await(reader.WaitToReadAsync(CancellationToken).AsTask()))
+                while (!stopped)
                 {
                     while (!stopped && reader.TryRead(out RecordBatch batch))
                     {
-                        foreach (KinesisRecord record in batch.Records)
-                        {
-                            if (As == KinesisRecordOutput.Text) WriteObject(record.Text);
-                            else WriteObject(record);
-                            if (First > 0 && ++emitted >= First)
-                            {
-                                stopped = true;
-                                break;
-                            }
-                        }
-
+                        if (batch.Records.Count > 0) lastRecordAt = DateTime.UtcNow;
+                        stopped = Deliver(batch);
                         WriteMessages();
+                        ShowProgress(force: false);
                     }
+
+                    if (stopped) break;
+                    Task<bool> more = reader.WaitToReadAsync(CancellationToken).AsTask();
+                    while (!((IAsyncResult)more).AsyncWaitHandle.WaitOne(100))
+                    {
+                        WriteMessages();
+                        ShowProgress(force: false);
+                        if (IdleTimeout > TimeSpan.Zero && DateTime.UtcNow - lastRecordAt >= IdleTimeout)
+                        {
+                            WriteVerbose($"No record for {IdleTimeout}; stopping (-IdleTimeout).");
+                            stopped = true;
+                            break;
+                        }
+                    }
+
+                    if (!stopped && !Await(more)) break;
                 }
             }
             catch (KinesisServiceException e)
@@ -172,7 +250,96 @@ namespace KinesisXAcct.Commands
                 // Stops the shard readers however the loop ended: -First reached, Select-Object -First, Ctrl+C or an error.
                 CancelInFlight();
                 ((IAsyncResult)all).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5));
+                if (_progressShown) WriteProgress(new ProgressRecord(1, "Read-KinesisRecord", "Done") { RecordType = ProgressRecordType.Completed });
             }
+        }
+
+        /// <summary>Writes one batch to the pipeline and moves the checkpoint; true when -First is reached.</summary>
+        private bool Deliver(RecordBatch batch)
+        {
+            _trackers.TryGetValue(batch.StreamName, out CheckpointTracker tracker);
+            switch (batch.Event)
+            {
+                case ShardEvent.Started:
+                    tracker?.ShardStarted(batch.ShardId, batch.Start);
+                    break;
+                case ShardEvent.Finished:
+                    tracker?.ShardFinished(batch.ShardId, batch.LastSequenceNumber);
+                    break;
+                default:
+                    foreach (KinesisRecord record in batch.Records)
+                    {
+                        Emit(record);
+                        tracker?.Delivered(record); // after the write: a record the pipeline did not take is read again
+                        if (First > 0 && ++_emitted >= First) return true;
+                        if (First == 0) _emitted++;
+                    }
+
+                    break;
+            }
+
+            tracker?.SaveIfDue();
+            return false;
+        }
+
+        private void Emit(KinesisRecord record)
+        {
+            switch (As)
+            {
+                case KinesisRecordOutput.Text:
+                    WriteObject(record.Text);
+                    return;
+                case KinesisRecordOutput.Json:
+                    object parsed;
+                    try
+                    {
+                        parsed = JsonToPowerShell.Parse(Payload.Unwrap(record.Data));
+                    }
+                    catch (JsonException e)
+                    {
+                        WriteError(new ErrorRecord(
+                            new KinesisXAcctException("RecordPayloadNotJson", FailureKind.InvalidArgument,
+                                $"Record {record.SequenceNumber}{(record.SubSequenceNumber.HasValue ? "/" + record.SubSequenceNumber : string.Empty)} of shard {record.ShardId} " +
+                                $"in stream '{record.StreamName}' is not JSON ({e.Message}). Read it with -As Text or -As Record.", e),
+                            "RecordPayloadNotJson", ErrorCategory.InvalidData, record));
+                        return;
+                    }
+
+                    if (parsed is object[] items)
+                    {
+                        foreach (object item in items) WriteObject(WithRecord(item, record));
+                    }
+                    else
+                    {
+                        WriteObject(WithRecord(parsed, record));
+                    }
+
+                    return;
+                default:
+                    WriteObject(record);
+                    return;
+            }
+        }
+
+        /// <summary>The parsed payload with its record (stream, shard, sequence number, arrival time) one property away.</summary>
+        private static PSObject WithRecord(object value, KinesisRecord record)
+        {
+            PSObject wrapped = value is PSObject ps ? ps : PSObject.AsPSObject(value ?? string.Empty);
+            wrapped.Properties.Add(new PSNoteProperty("KinesisRecord", record));
+            return wrapped;
+        }
+
+        /// <summary>While catching up: records read and how far the slowest shard is behind its tip.</summary>
+        private void ShowProgress(bool force)
+        {
+            DateTime now = DateTime.UtcNow;
+            if (!force && now - _lastProgress < ProgressInterval) return;
+            _lastProgress = now;
+            var slowest = Messages.Slowest();
+            if (!_progressShown && (slowest == null || slowest.Value.MillisBehind == 0)) return; // caught up: nothing worth showing
+            string behind = slowest == null ? "unknown" : TimeSpan.FromMilliseconds(slowest.Value.MillisBehind).ToString(@"d\.hh\:mm\:ss");
+            WriteProgress(new ProgressRecord(1, "Read-KinesisRecord", $"{_emitted:N0} records; slowest shard {slowest?.Shard} is {behind} behind the tip"));
+            _progressShown = true;
         }
 
         private Task ReadOneAsync(KinesisConnection connection, StreamIdentity stream, HashSet<string> shards, ChannelWriter<RecordBatch> output)
@@ -183,8 +350,44 @@ namespace KinesisXAcct.Commands
                 ShardIds = shards,
                 Start = _start,
                 Follow = Follow,
+                Until = _until,
+                Decoder = Raw ? (IRecordDecoder)PlainRecordDecoder.Instance : KplRecordDecoder.Instance,
             };
+            if (_checkpoint != null) ApplyCheckpoint(connection, options);
             return Task.Run(() => new StreamRecordReader(connection.Api, options, Messages).RunAsync(output, CancellationToken));
+        }
+
+        /// <summary>
+        /// Resumes from the checkpoint: shards it has are read from after their last delivered record,
+        /// finished ones are skipped (their children read from the start), shards that expired are
+        /// reported and dropped. A stream it does not have yet starts where the parameters say.
+        /// </summary>
+        private void ApplyCheckpoint(KinesisConnection connection, ReadOptions options)
+        {
+            StreamIdentity stream = options.Stream;
+            string arn = stream.Arn ?? Call(connection, stream, ct => connection.Api.DescribeStreamSummaryAsync(stream, ct)).StreamArn;
+            var tracker = new CheckpointTracker(_checkpoint, arn);
+            _trackers[stream.Display] = tracker;
+            IReadOnlyDictionary<string, ShardCheckpoint> entries = _checkpoint.ShardsOf(arn);
+            if (entries.Count == 0) return;
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(StartingPosition)) || Since != null || SequenceNumber != null)
+                WriteWarning($"The checkpoint {_checkpoint.Path} already has positions for '{stream.Display}'; reading resumes from them and -StartingPosition/-Since/-SequenceNumber are ignored.");
+
+            var listed = new HashSet<string>(Call(connection, stream, ct => StreamRecordReader.ListAllShardsAsync(connection.Api, stream, ct)).Select(x => x.ShardId));
+            foreach (string gone in entries.Keys.Where(id => !listed.Contains(id)).ToList())
+            {
+                WriteWarning($"Shard {gone} of '{stream.Display}' is in the checkpoint but no longer in the stream (expired out of its retention period); records it held that were not read are gone. Skipping it.");
+                tracker.Forget(gone);
+            }
+
+            var resume = entries.Where(e => listed.Contains(e.Key) && !e.Value.Finished).ToList();
+            options.Start = StartPosition.TrimHorizon; // for shards born since: from their beginning, after their parents
+            options.ShardStarts = resume.ToDictionary(e => e.Key, e => e.Value.ResumePosition());
+            options.FinishedShards = entries.Where(e => e.Value.Finished).Select(e => e.Key).ToList();
+            var selected = resume.Select(e => e.Key);
+            if (options.ShardIds != null) selected = selected.Where(options.ShardIds.Contains);
+            options.ShardIds = new HashSet<string>(selected, StringComparer.Ordinal);
         }
 
         /// <summary>Turns -StartingPosition, -Since and -SequenceNumber into one start position, rejecting contradictions before any call.</summary>

@@ -21,6 +21,15 @@ namespace KinesisXAcct.Reading
         /// </summary>
         public IDictionary<string, StartPosition> ShardStarts { get; set; }
 
+        /// <summary>Closed shards already read to their end (by an earlier run): not read again; their children are.</summary>
+        public ICollection<string> FinishedShards { get; set; }
+
+        /// <summary>
+        /// Stop each shard at its first record that arrived after this time (that record is not
+        /// delivered), or once it is caught up past it. Null: no time limit.
+        /// </summary>
+        public DateTimeOffset? Until { get; set; }
+
         /// <summary>False: stop each shard at its tip (the records present when the read started). True: keep polling.</summary>
         public bool Follow { get; set; }
 
@@ -39,6 +48,7 @@ namespace KinesisXAcct.Reading
         /// <summary>How many times an expired iterator is renewed in a row before giving up.</summary>
         public int MaxIteratorRenewals { get; set; } = 5;
 
-        public IRecordDecoder Decoder { get; set; } = PlainRecordDecoder.Instance;
+        /// <summary>KPL de-aggregation by default; <see cref="PlainRecordDecoder"/> for raw records.</summary>
+        public IRecordDecoder Decoder { get; set; } = KplRecordDecoder.Instance;
     }
 }

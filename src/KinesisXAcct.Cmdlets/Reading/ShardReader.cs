@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
+using KinesisXAcct.Decoding;
 using KinesisXAcct.Kinesis;
 
 namespace KinesisXAcct.Reading
@@ -41,11 +42,13 @@ namespace KinesisXAcct.Reading
         private readonly bool _readToEnd;
         private readonly ChannelWriter<RecordBatch> _output;
         private readonly IReadObserver _observer;
+        private readonly HashKeyRange? _hashKeyRange;
 
         /// <param name="readToEnd">The shard is closed: read it to its end (even without -Follow), then report its children.</param>
         public ShardReader(IKinesisApi api, ReadOptions options, string shardId, StartPosition start, bool readToEnd,
-            ChannelWriter<RecordBatch> output, IReadObserver observer)
+            ChannelWriter<RecordBatch> output, IReadObserver observer, HashKeyRange? hashKeyRange = null)
         {
+            _hashKeyRange = hashKeyRange;
             _api = api;
             _options = options;
             _shardId = shardId;
@@ -59,8 +62,10 @@ namespace KinesisXAcct.Reading
         {
             StreamIdentity stream = _options.Stream;
             string streamName = stream.Display;
+            var context = new ShardContext(streamName, _shardId, _hashKeyRange);
             string lastSequenceNumber = null;
             int renewals = 0;
+            await _output.WriteAsync(RecordBatch.Started(streamName, _shardId, _start), cancellationToken).ConfigureAwait(false);
             string iterator = await GetIteratorAsync(_start, cancellationToken).ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
             TimeSpan nextCallAt = TimeSpan.Zero;
@@ -92,21 +97,33 @@ namespace KinesisXAcct.Reading
                 }
 
                 int count = response.Records.Count;
+                bool pastUntil = false;
                 if (count > 0)
                 {
                     var records = new List<KinesisRecord>(count);
-                    _options.Decoder.Decode(streamName, _shardId, response.Records, records);
+                    _options.Decoder.Decode(context, response.Records, records, _observer);
+                    if (lastSequenceNumber == null && _start.SkipThroughSubSequence.HasValue) SkipDelivered(records);
+                    pastUntil = CutAtUntil(records);
                     if (records.Count > 0)
                         await _output.WriteAsync(new RecordBatch(streamName, _shardId, records, response.MillisBehindLatest), cancellationToken).ConfigureAwait(false);
-                    lastSequenceNumber = response.Records[count - 1].SequenceNumber;
+
+                    // Where a renewed iterator resumes: after the whole answer, or after the last record kept before -Until.
+                    if (!pastUntil) lastSequenceNumber = response.Records[count - 1].SequenceNumber;
+                    else if (records.Count > 0) lastSequenceNumber = records[records.Count - 1].SequenceNumber;
                 }
 
                 _observer.ShardProgress(streamName, _shardId, response.MillisBehindLatest, count);
 
+                if (pastUntil)
+                {
+                    _observer.Notice(ReadNoticeLevel.Verbose, $"Shard {_shardId} of {streamName} reached a record after {_options.Until:u}; it is done.");
+                    return new ShardOutcome(_shardId, reachedEnd: false, Array.Empty<ChildShard>(), lastSequenceNumber);
+                }
+
                 if (response.NextShardIterator == null)
                 {
                     _observer.Notice(ReadNoticeLevel.Verbose, $"Shard {_shardId} of {streamName} is closed and was read to its end.");
-                    return new ShardOutcome(_shardId, reachedEnd: true, response.ChildShards, lastSequenceNumber);
+                    return await FinishedAsync(streamName, response.ChildShards, lastSequenceNumber, cancellationToken).ConfigureAwait(false);
                 }
 
                 iterator = response.NextShardIterator;
@@ -116,14 +133,38 @@ namespace KinesisXAcct.Reading
                     // A closed shard takes no new records, so caught up is its end. Kinesis says so with a
                     // null iterator; some emulators (moto) never do, and this keeps them from spinning.
                     _observer.Notice(ReadNoticeLevel.Verbose, $"Shard {_shardId} of {streamName} is closed and caught up.");
-                    return new ShardOutcome(_shardId, reachedEnd: true, response.ChildShards, lastSequenceNumber);
+                    return await FinishedAsync(streamName, response.ChildShards, lastSequenceNumber, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (!_options.Follow)
+                if (!_options.Follow || (_options.Until.HasValue && DateTimeOffset.UtcNow > _options.Until.Value))
                     return new ShardOutcome(_shardId, reachedEnd: false, Array.Empty<ChildShard>(), lastSequenceNumber);
 
                 nextCallAt = clock.Elapsed + _options.IdlePollInterval;
             }
+        }
+
+        private async Task<ShardOutcome> FinishedAsync(string streamName, IReadOnlyList<ChildShard> children, string lastSequenceNumber, CancellationToken cancellationToken)
+        {
+            await _output.WriteAsync(RecordBatch.Finished(streamName, _shardId, lastSequenceNumber), cancellationToken).ConfigureAwait(false);
+            return new ShardOutcome(_shardId, reachedEnd: true, children, lastSequenceNumber);
+        }
+
+        /// <summary>Resuming inside an aggregate: drops its user records that an earlier run delivered.</summary>
+        private void SkipDelivered(List<KinesisRecord> records)
+        {
+            long through = _start.SkipThroughSubSequence.Value;
+            records.RemoveAll(r => r.SequenceNumber == _start.SequenceNumber && r.SubSequenceNumber.HasValue && r.SubSequenceNumber.Value <= through);
+        }
+
+        /// <summary>With an end time: removes the first record that arrived after it and all that follow; true if any did.</summary>
+        private bool CutAtUntil(List<KinesisRecord> records)
+        {
+            if (!_options.Until.HasValue) return false;
+            DateTime until = _options.Until.Value.UtcDateTime;
+            int first = records.FindIndex(r => r.ApproximateArrivalTimestamp.HasValue && r.ApproximateArrivalTimestamp.Value > until);
+            if (first < 0) return false;
+            records.RemoveRange(first, records.Count - first);
+            return true;
         }
 
         /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using KinesisXAcct.Decoding;
 using KinesisXAcct.Kinesis;
 
 namespace KinesisXAcct.Reading
@@ -18,13 +19,15 @@ namespace KinesisXAcct.Reading
         /// <param name="listed">Every shard ListShards returned.</param>
         /// <param name="selected">Shards the caller asked for; null for all.</param>
         /// <param name="openOnly">Start from open shards only (reading from LATEST: a closed shard has nothing new).</param>
-        public ShardSchedule(IEnumerable<ShardDescription> listed, ICollection<string> selected, bool openOnly)
+        /// <param name="finished">Closed shards an earlier run read to their end: done already, their children join the scope.</param>
+        public ShardSchedule(IEnumerable<ShardDescription> listed, ICollection<string> selected, bool openOnly, ICollection<string> finished = null)
         {
             foreach (ShardDescription shard in listed)
             {
                 _nodes[shard.ShardId] = new Node(shard.ShardId, Parents(shard.ParentShardId, shard.AdjacentParentShardId))
                 {
                     IsClosed = shard.EndingSequenceNumber != null,
+                    HashKeyRange = Decoding.HashKeyRange.FromShard(shard),
                 };
             }
 
@@ -43,7 +46,19 @@ namespace KinesisXAcct.Reading
                     node.IsInitial = true;
                 }
             }
+
+            foreach (string shardId in finished ?? (ICollection<string>)Array.Empty<string>())
+            {
+                if (!_nodes.TryGetValue(shardId, out Node done)) continue;
+                done.InScope = true;
+                done.IsInitial = false;
+                done.Started = true;
+                MarkFinished(shardId, reachedEnd: true, reportedChildren: null);
+            }
         }
+
+        /// <summary>The shard's hash key range when known (listing or ChildShards), for dropping KPL user records of other shards.</summary>
+        public HashKeyRange? HashKeyRangeOf(string shardId) => _nodes.TryGetValue(shardId, out Node n) ? n.HashKeyRange : null;
 
         /// <summary>Selected shard ids that ListShards did not return (the caller reports them).</summary>
         public IReadOnlyList<string> UnknownShards { get; } = Array.Empty<string>();
@@ -88,7 +103,10 @@ namespace KinesisXAcct.Reading
             {
                 if (!_nodes.TryGetValue(child.ShardId, out Node known))
                 {
-                    known = new Node(child.ShardId, child.ParentShards.Count > 0 ? child.ParentShards.ToArray() : new[] { shardId });
+                    known = new Node(child.ShardId, child.ParentShards.Count > 0 ? child.ParentShards.ToArray() : new[] { shardId })
+                    {
+                        HashKeyRange = Decoding.HashKeyRange.FromShard(new ShardDescription { StartingHashKey = child.StartingHashKey, EndingHashKey = child.EndingHashKey }),
+                    };
                     _nodes[child.ShardId] = known;
                 }
 
@@ -125,6 +143,7 @@ namespace KinesisXAcct.Reading
             public bool Started { get; set; }
             public bool Finished { get; set; }
             public bool ReachedEnd { get; set; }
+            public HashKeyRange? HashKeyRange { get; set; }
         }
     }
 }

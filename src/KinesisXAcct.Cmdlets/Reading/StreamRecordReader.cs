@@ -32,7 +32,7 @@ namespace KinesisXAcct.Reading
         {
             List<ShardDescription> shards = await ListAllShardsAsync(_api, _options.Stream, cancellationToken).ConfigureAwait(false);
             bool openOnly = _options.Start.Type == ShardIteratorType.Latest && _options.ShardStarts == null;
-            var schedule = new ShardSchedule(shards, _options.ShardIds, openOnly);
+            var schedule = new ShardSchedule(shards, _options.ShardIds, openOnly, _options.FinishedShards);
             if (schedule.UnknownShards.Count > 0)
             {
                 throw new KinesisXAcctException(
@@ -96,7 +96,7 @@ namespace KinesisXAcct.Reading
                 StartPosition start = StartFor(schedule, shardId);
                 bool readToEnd = schedule.IsKnownClosed(shardId);
                 _observer.Notice(ReadNoticeLevel.Verbose, $"Reading shard {shardId} of {_options.Stream.Display} from {start}.");
-                var reader = new ShardReader(_api, _options, shardId, start, readToEnd, output, _observer);
+                var reader = new ShardReader(_api, _options, shardId, start, readToEnd, output, _observer, schedule.HashKeyRangeOf(shardId));
                 running.Add(Task.Run(() => reader.RunAsync(cancellationToken), cancellationToken), shardId);
             }
         }

@@ -18,13 +18,16 @@ namespace KinesisXAcct.Sessions
         /// <summary>AWS caps a session assumed with another assumed-role session (role chaining) at one hour.</summary>
         public const int ChainedMaxDurationSeconds = 3600;
 
-        private static readonly Regex SessionNameShape = new Regex(@"^[\w+=,.@-]{2,64}$", RegexOptions.CultureInvariant);
-        private static readonly Regex ExternalIdShape = new Regex(@"^[\w+=,.@:/-]{2,1224}$", RegexOptions.CultureInvariant);
-        private static readonly Regex TokenCodeShape = new Regex(@"^\d{6}$", RegexOptions.CultureInvariant);
-        private static readonly Regex SerialShape = new Regex(@"^[\w+=/:,.@-]{9,256}$", RegexOptions.CultureInvariant);
-        private static readonly Regex PolicyArnShape = new Regex(@"^arn:[\w-]+:iam::(aws|\d{12}):policy/[\x21-\x7e]+$", RegexOptions.CultureInvariant);
-        private static readonly Regex TagKeyShape = new Regex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$", RegexOptions.CultureInvariant);
-        private static readonly Regex TagValueShape = new Regex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$", RegexOptions.CultureInvariant);
+        // STS's patterns are Java regexes, where \w and \d are ASCII; .NET's match any Unicode letter or digit,
+        // so the classes are spelled out (a name like "José" would pass here and then be refused by STS). \z, not $,
+        // which would also match before a final newline.
+        private static readonly Regex SessionNameShape = new Regex(@"^[A-Za-z0-9_+=,.@-]{2,64}\z", RegexOptions.CultureInvariant);
+        private static readonly Regex ExternalIdShape = new Regex(@"^[A-Za-z0-9_+=,.@:/-]{2,1224}\z", RegexOptions.CultureInvariant);
+        private static readonly Regex TokenCodeShape = new Regex(@"^[0-9]{6}\z", RegexOptions.CultureInvariant);
+        private static readonly Regex SerialShape = new Regex(@"^[A-Za-z0-9_+=/:,.@-]{9,256}\z", RegexOptions.CultureInvariant);
+        private static readonly Regex PolicyArnShape = new Regex(@"^arn:[A-Za-z0-9_-]+:iam::(aws|[0-9]{12}):policy/[\x21-\x7e]+\z", RegexOptions.CultureInvariant);
+        private static readonly Regex TagKeyShape = new Regex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}\z", RegexOptions.CultureInvariant);
+        private static readonly Regex TagValueShape = new Regex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}\z", RegexOptions.CultureInvariant);
 
         public RoleArn RoleArn { get; set; }
         public string RoleSessionName { get; set; }
@@ -42,7 +45,7 @@ namespace KinesisXAcct.Sessions
         /// <summary>A default session name STS accepts: <c>kxa-&lt;user&gt;-&lt;utc time&gt;</c>.</summary>
         public static string DefaultSessionName(string userName, DateTime utcNow)
         {
-            string user = Regex.Replace(userName ?? "user", @"[^\w+=,.@-]", "-");
+            string user = Regex.Replace(userName ?? "user", @"[^A-Za-z0-9_+=,.@-]", "-");
             string name = $"kxa-{user}-{utcNow:yyyyMMddTHHmmss}";
             return name.Length <= 64 ? name : name.Substring(name.Length - 64);
         }

@@ -7,7 +7,7 @@ namespace KinesisXAcct.Sessions
     public sealed class RoleArn
     {
         private static readonly Regex Shape = new Regex(
-            @"^arn:(?<partition>aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(?<account>\d{12}):role/(?<path>(?:[\x21-\x7e]+/)*)(?<name>[\w+=,.@-]{1,64})$",
+            @"^arn:(?<partition>aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(?<account>[0-9]{12}):role/(?<path>(?:[\x21-\x7e]+/)*)(?<name>[A-Za-z0-9_+=,.@-]{1,64})\z",
             RegexOptions.CultureInvariant);
 
         private RoleArn(string value, string partition, string accountId, string roleName)

@@ -1,5 +1,4 @@
 using System;
-using System.Text;
 
 namespace KinesisXAcct
 {
@@ -34,8 +33,8 @@ namespace KinesisXAcct
         public DateTime? ApproximateArrivalTimestamp { get; }
         public byte[] Data { get; }
 
-        /// <summary>The payload as UTF-8 text (decoded on first use).</summary>
-        public string Text => _text ?? (_text = Data == null ? null : Encoding.UTF8.GetString(Data));
+        /// <summary>The payload as UTF-8 text, inflated first when it is gzip (decoded on first use).</summary>
+        public string Text => _text ?? (_text = Decoding.Payload.Text(Data));
 
         public override string ToString() => Text;
     }

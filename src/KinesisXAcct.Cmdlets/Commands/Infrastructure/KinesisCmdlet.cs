@@ -112,7 +112,10 @@ namespace KinesisXAcct.Commands.Infrastructure
                 return new StreamIdentity(name ?? fromArn, arn);
             }
 
-            if (string.IsNullOrEmpty(name) || name.Length > 128 || !System.Text.RegularExpressions.Regex.IsMatch(name, @"^[a-zA-Z0-9_.-]+$"))
+            if (name == null)
+                throw KinesisXAcctException.InvalidArgument("StreamNotSpecified", "Name the stream: -StreamName <name> or -StreamArn <arn>.");
+
+            if (name.Length == 0 || name.Length > 128 || !System.Text.RegularExpressions.Regex.IsMatch(name, @"^[a-zA-Z0-9_.-]+$"))
             {
                 throw KinesisXAcctException.InvalidArgument(
                     "InvalidStreamName",

@@ -1,0 +1,256 @@
+#Requires -Version 7.0
+# Helpers for the end-to-end suites (CrossAccount.Moto, Resharding.KinesisLocal) on top of
+# TestSupport.psm1: the module under test (KXA_MODULE_PATH may point elsewhere while
+# developing), runs with a time limit (a hanging read must fail the test, not the whole run),
+# and writers that run as separate processes with boto3, sharing no code with the module.
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+$script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$script:ReshardWorldScript = Join-Path $script:RepoRoot 'tests/Fixtures/reshard_world.py'
+
+Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Global
+
+function Import-ModuleUnderTest {
+    # The shipped module at ./out/KinesisXAcct (TestSupport's Import-BuiltModule), unless
+    # KXA_MODULE_PATH names another build (a folder or a .psd1). Returns the path to import
+    # again in other runspaces (thread jobs).
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+    if ($env:KXA_MODULE_PATH) {
+        if (-not (Test-Path -LiteralPath $env:KXA_MODULE_PATH)) { throw "KXA_MODULE_PATH '$env:KXA_MODULE_PATH' does not exist." }
+        $module = Import-Module $env:KXA_MODULE_PATH -Global -Force -PassThru
+    }
+    else {
+        $module = Import-BuiltModule
+    }
+    $module = @($module | Where-Object Name -eq 'KinesisXAcct')[0]
+    Join-Path $module.ModuleBase 'KinesisXAcct.psd1'
+}
+
+function Invoke-WithTimeout {
+    # Runs $ScriptBlock in a thread job of this process (same environment variables; objects
+    # such as a KinesisRoleSession pass through -ArgumentList as they are) with the module
+    # imported. Returns Output, Errors, Seconds (time inside the job, after the import).
+    # A job still running after $TimeoutSeconds is stopped and reported as a failure.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$ModulePath,
+        [Parameter(Mandatory)][scriptblock]$ScriptBlock,
+        [object[]]$ArgumentList = @(),
+        [int]$TimeoutSeconds = 30,
+        # Start the job and return it at once (Wait-TimedJob finishes it).
+        [switch]$NoWait
+    )
+    $job = Start-ThreadJob -ArgumentList (@($ModulePath, $ScriptBlock.ToString()) + $ArgumentList) -ScriptBlock {
+        $modulePath, $body = $args[0], $args[1]
+        $rest = if ($args.Count -gt 2) { $args[2..($args.Count - 1)] } else { @() }
+        Import-Module $modulePath
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $output = & ([scriptblock]::Create($body)) @rest
+        [pscustomobject]@{ PSTypeName = 'KxaTimedResult'; Output = @($output); Seconds = $watch.Elapsed.TotalSeconds }
+    }
+    $timed = [pscustomobject]@{ Job = $job; TimeoutSeconds = $TimeoutSeconds }
+    if ($NoWait) { return $timed }
+    Wait-TimedJob $timed
+}
+
+function Wait-TimedJob {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$Timed)
+    $job = $Timed.Job
+    try {
+        if (-not (Wait-Job -Job $job -Timeout $Timed.TimeoutSeconds)) {
+            Stop-Job -Job $job
+            throw "Still running after $($Timed.TimeoutSeconds) s; stopped."
+        }
+        $errors = $null
+        $received = @(Receive-Job -Job $job -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $result = @($received | Where-Object { $_.PSObject.TypeNames -contains 'KxaTimedResult' })
+        [pscustomobject]@{
+            Output  = if ($result) { $result[0].Output } else { @() }
+            Seconds = if ($result) { $result[0].Seconds } else { $null }
+            Errors  = @($errors)
+            State   = $job.State
+        }
+    }
+    finally { Remove-Job -Job $job -Force }
+}
+
+function Start-ExternalProcess {
+    # Starts a program without waiting, with an exact environment (AWS_* of this process
+    # dropped, $Environment applied). Finish it with Wait-ExternalProcess.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$FilePath,
+        [string[]]$ArgumentList = @(),
+        [hashtable]$Environment = @{}
+    )
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.RedirectStandardInput = $true
+    $psi.WorkingDirectory = $script:RepoRoot
+    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
+    foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($key) }
+    foreach ($key in $Environment.Keys) { $psi.Environment[$key] = [string]$Environment[$key] }
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $process.StandardInput.Close()
+    [pscustomobject]@{
+        Process = $process
+        StdOut  = $process.StandardOutput.ReadToEndAsync()
+        StdErr  = $process.StandardError.ReadToEndAsync()
+        Command = "$FilePath $($ArgumentList -join ' ')"
+    }
+}
+
+function Wait-ExternalProcess {
+    # Waits for a process from Start-ExternalProcess; kills it (by its own id) after the timeout.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$Started, [int]$TimeoutSeconds = 60)
+    $p = $Started.Process
+    try {
+        if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {
+            try { $p.Kill($true) } catch { }
+            throw "$($Started.Command) did not finish within $TimeoutSeconds s."
+        }
+        $p.WaitForExit()
+        [pscustomobject]@{ ExitCode = $p.ExitCode; StdOut = $Started.StdOut.GetAwaiter().GetResult(); StdErr = $Started.StdErr.GetAwaiter().GetResult() }
+    }
+    finally { $p.Dispose() }
+}
+
+# boto3 writer: sleeps, then PutRecords (in order, one call per 500) and prints what was written.
+$script:PutRecordsPy = @'
+import json, os, sys, time
+import boto3
+endpoint, stream, delay, records = sys.argv[1], sys.argv[2], float(sys.argv[3]), json.loads(sys.argv[4])
+time.sleep(delay)
+k = boto3.client("kinesis", endpoint_url=endpoint, region_name=os.environ.get("AWS_REGION", "us-east-1"))
+out = []
+for i in range(0, len(records), 500):
+    batch = records[i:i + 500]
+    r = k.put_records(StreamName=stream, Records=[{"PartitionKey": x["partitionKey"], "Data": x["data"].encode("utf-8")} for x in batch])
+    if r.get("FailedRecordCount"):
+        sys.exit("PutRecords rejected %d records: %s" % (r["FailedRecordCount"], r))
+    for x, res in zip(batch, r["Records"]):
+        out.append({"partitionKey": x["partitionKey"], "data": x["data"], "shardId": res["ShardId"], "sequenceNumber": res["SequenceNumber"]})
+print(json.dumps(out))
+'@
+
+function Get-WriterEnvironment([string]$Endpoint, [hashtable]$Credential, [string]$Region = 'us-east-1') {
+    $vars = @{
+        AWS_ACCESS_KEY_ID           = $Credential.AccessKeyId
+        AWS_SECRET_ACCESS_KEY       = $Credential.SecretAccessKey
+        AWS_REGION                  = $Region
+        AWS_DEFAULT_REGION          = $Region
+        AWS_CONFIG_FILE             = '/nonexistent/kxa-tests'
+        AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/kxa-tests'
+        AWS_EC2_METADATA_DISABLED   = 'true'
+    }
+    if ($Credential['SessionToken']) { $vars['AWS_SESSION_TOKEN'] = $Credential.SessionToken }
+    $vars
+}
+
+function Start-ReferencePut {
+    # Puts records with boto3 in a separate process after -DelaySeconds; returns at once.
+    # $Records: objects or hashtables with partitionKey and data (text).
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$Endpoint,
+        [Parameter(Mandatory)][string]$StreamName,
+        [Parameter(Mandatory)][hashtable]$Credential,
+        [Parameter(Mandatory)][object[]]$Records,
+        [double]$DelaySeconds = 0
+    )
+    $json = ConvertTo-Json -InputObject @($Records | ForEach-Object { @{ partitionKey = $_.partitionKey; data = $_.data } }) -Compress -Depth 3
+    Start-ExternalProcess -FilePath python3 -ArgumentList @('-c', $script:PutRecordsPy, $Endpoint, $StreamName, $DelaySeconds, $json) `
+        -Environment (Get-WriterEnvironment $Endpoint $Credential)
+}
+
+function Invoke-ReferencePut {
+    # Start-ReferencePut and wait: returns what was written (partitionKey, data, shardId, sequenceNumber).
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$Endpoint,
+        [Parameter(Mandatory)][string]$StreamName,
+        [Parameter(Mandatory)][hashtable]$Credential,
+        [Parameter(Mandatory)][object[]]$Records
+    )
+    $run = Wait-ExternalProcess (Start-ReferencePut @PSBoundParameters)
+    if ($run.ExitCode -ne 0) { throw "boto3 put_records into $StreamName failed (exit $($run.ExitCode)):`n$($run.StdErr)" }
+    , @($run.StdOut | ConvertFrom-Json -NoEnumerate)
+}
+
+function New-OwnerStream {
+    # Creates a stream in the owner account of a moto world with the aws CLI (as the writer
+    # role) and waits until it is ACTIVE. Write tests use their own streams so that the
+    # world's 'orders' stream stays exactly as build_world.py reported it.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)]$World,
+        [Parameter(Mandatory)][hashtable]$Credential,
+        [Parameter(Mandatory)][string]$StreamName,
+        [int]$ShardCount = 1
+    )
+    $null = Invoke-AwsCli -World $World -Credential $Credential -Arguments @('kinesis', 'create-stream', '--stream-name', $StreamName, '--shard-count', $ShardCount)
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    while ($true) {
+        $summary = (Invoke-AwsCli -World $World -Credential $Credential -Arguments @('kinesis', 'describe-stream-summary', '--stream-name', $StreamName)).StreamDescriptionSummary
+        if ($summary.StreamStatus -eq 'ACTIVE') { return $summary }
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Stream $StreamName is not ACTIVE after 30 s." }
+        Start-Sleep -Milliseconds 200
+    }
+}
+
+function New-KinesisLocalStream {
+    # tests/Fixtures/reshard_world.py on kinesis-local: creates a stream in -Account (or, with
+    # -Existing, uses it), writes, optionally reshards (split/merge) and writes again. Returns
+    # the parsed JSON; with -NoWait, the started process (finish it with Complete-KinesisLocalStream).
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$Endpoint,
+        [Parameter(Mandatory)][ValidatePattern('^\d{12}$')][string]$Account,
+        [Parameter(Mandatory)][string]$StreamName,
+        [int]$ShardCount = 2,
+        [ValidateSet('split', 'merge', 'none')][string]$Reshard = 'none',
+        [int]$Before = 20,
+        [int]$After = 20,
+        [int]$Keys = 8,
+        [string]$Tag = '',
+        [switch]$Existing,
+        [double]$DelaySeconds = 0,
+        [int]$FirstIndex = 0,
+        [switch]$NoWait
+    )
+    $arguments = @(
+        $script:ReshardWorldScript, '--endpoint', $Endpoint, '--account', $Account, '--stream', $StreamName,
+        '--shards', $ShardCount, '--reshard', $Reshard, '--before', $Before, '--after', $After, '--keys', $Keys, '--tag', $Tag,
+        '--delay', $DelaySeconds, '--first-index', $FirstIndex)
+    if ($Existing) { $arguments += '--existing' }
+    $started = Start-ExternalProcess -FilePath python3 -ArgumentList $arguments
+    if ($NoWait) { return $started }
+    Complete-KinesisLocalStream $started
+}
+
+function Complete-KinesisLocalStream {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$Started)
+    $run = Wait-ExternalProcess $Started -TimeoutSeconds 120
+    if ($run.ExitCode -ne 0) { throw "$($Started.Command) failed (exit $($run.ExitCode)):`n$($run.StdErr)" }
+    $run.StdOut | ConvertFrom-Json
+}
+
+function Get-CaughtError {
+    # The ErrorRecord that $ScriptBlock throws (run it with -ErrorAction Stop), or $null.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][scriptblock]$ScriptBlock)
+    try { $null = & $ScriptBlock; $null }
+    catch { $_ }
+}
+
+Export-ModuleMember -Function Import-ModuleUnderTest, Invoke-WithTimeout, Wait-TimedJob, Start-ExternalProcess,
+    Wait-ExternalProcess, Start-ReferencePut, Invoke-ReferencePut, New-OwnerStream, New-KinesisLocalStream, Complete-KinesisLocalStream, Get-CaughtError
