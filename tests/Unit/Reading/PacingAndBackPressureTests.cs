@@ -92,11 +92,11 @@ public class PacingAndBackPressureTests
         ReadOptions options = ReadHarness.Options(fake, batchSize: 10);
         await using RunningRead read = ReadHarness.Start(fake, options, channelCapacity: 1, consume: false);
 
-        Assert.True(await ReadHarness.EventuallyAsync(() => fake.GetRecordsCalls().Count >= 2));
+        Assert.True(await ReadHarness.EventuallyAsync(() => fake.GetRecordsCalls().Count >= 1));
         await Task.Delay(200);
 
-        // One batch sits in the channel, the reader holds the next one; it asks for no more until someone reads.
-        Assert.Equal(2, fake.GetRecordsCalls().Count);
+        // The shard's start event fills the one slot and the reader holds its first batch: it asks for no more until someone reads.
+        Assert.Single(fake.GetRecordsCalls());
         Assert.False(read.Run.IsCompleted);
 
         _ = read.StartConsuming();

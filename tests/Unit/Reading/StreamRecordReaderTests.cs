@@ -64,7 +64,7 @@ public class StreamRecordReaderTests
         Assert.Equal(stored.ArrivedAt.UtcDateTime, record.ApproximateArrivalTimestamp);
         Assert.Equal("{\"a\":1}", record.Text);
         Assert.Null(record.SubSequenceNumber);
-        RecordBatch batch = Assert.Single(result.Batches);
+        RecordBatch batch = Assert.Single(result.Batches, b => b.Event == ShardEvent.Records);
         Assert.Equal("clicks", batch.StreamName);
         Assert.Equal(0, batch.MillisBehindLatest);
     }
