@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Management.Automation;
+using KinesisXAcct.Commands.Completion;
 using KinesisXAcct.Commands.Infrastructure;
 using KinesisXAcct.Errors;
 using KinesisXAcct.Sessions;
@@ -17,6 +18,7 @@ namespace KinesisXAcct.Commands
     {
         /// <summary>The role to assume, e.g. arn:aws:iam::239641032376:role/hmh_kinesis_consumer_role.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(RoleArnCompleter))]
         public string RoleArn { get; set; }
 
         /// <summary>The session name recorded in CloudTrail. Default: kxa-&lt;user&gt;-&lt;UTC time&gt;.</summary>
@@ -53,6 +55,7 @@ namespace KinesisXAcct.Commands
 
         /// <summary>The region for STS and Kinesis (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's).</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(RegionCompleter))]
         public string Region { get; set; }
 
         /// <summary>The AWS profile with the source credentials; a profile with role_arn is assumed first (role chaining).</summary>
@@ -90,6 +93,7 @@ namespace KinesisXAcct.Commands
         /// <summary>The name to keep the session under (default "default"); a session of the same name is replaced.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         public string Name { get; set; } = "default";
 
         protected override void ProcessRecord() => Run(() =>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KinesisXAcct.Commands.Completion;
 using KinesisXAcct.Commands.Infrastructure;
 using KinesisXAcct.Errors;
 using KinesisXAcct.Sessions;
@@ -13,6 +14,7 @@ namespace KinesisXAcct.Commands
         /// <summary>The sessions to forget. Default: the current session.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByName")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         public string[] Name { get; set; }
 
         /// <summary>Forget every session of this runspace.</summary>

@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Management.Automation;
+using KinesisXAcct.Commands.Completion;
 using KinesisXAcct.Commands.Infrastructure;
 using KinesisXAcct.Errors;
 
@@ -13,6 +14,7 @@ namespace KinesisXAcct.Commands
         /// <summary>Session names to show; wildcards allowed. Default: all.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         public string[] Name { get; set; }
 
         protected override void ProcessRecord()

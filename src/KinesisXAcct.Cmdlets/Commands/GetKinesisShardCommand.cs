@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using KinesisXAcct.Commands.Completion;
 using KinesisXAcct.Commands.Infrastructure;
 using KinesisXAcct.Errors;
 using KinesisXAcct.Kinesis;
@@ -17,6 +18,7 @@ namespace KinesisXAcct.Commands
         /// <summary>The stream whose shards to list.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(StreamNameCompleter))]
         public string StreamName { get; set; }
 
         /// <summary>The stream's ARN, instead of its name.</summary>
@@ -28,6 +30,7 @@ namespace KinesisXAcct.Commands
         /// <summary>Only these shards.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ShardIdCompleter))]
         public string[] ShardId { get; set; }
 
         /// <summary>Only shards that still take new records.</summary>

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using KinesisXAcct.Commands.Completion;
 using KinesisXAcct.Commands.Infrastructure;
 using KinesisXAcct.Errors;
 using KinesisXAcct.Kinesis;
@@ -20,6 +21,7 @@ namespace KinesisXAcct.Commands
         /// <summary>Stream names to describe. Default: every stream of the account and region.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "ByName")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(StreamNameCompleter))]
         public string[] StreamName { get; set; }
 
         /// <summary>Stream ARNs to describe.</summary>

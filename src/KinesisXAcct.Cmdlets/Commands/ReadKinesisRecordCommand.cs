@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using KinesisXAcct.Checkpoints;
+using KinesisXAcct.Commands.Completion;
 using KinesisXAcct.Commands.Infrastructure;
 using KinesisXAcct.Decoding;
 using KinesisXAcct.Errors;
@@ -51,6 +52,7 @@ namespace KinesisXAcct.Commands
         /// <summary>The stream to read.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(StreamNameCompleter))]
         public string StreamName { get; set; }
 
         /// <summary>The stream's ARN, instead of its name.</summary>
@@ -62,6 +64,7 @@ namespace KinesisXAcct.Commands
         /// <summary>Only these shards (and the shards they split or merge into). Default: every shard.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ShardIdCompleter))]
         public string[] ShardId { get; set; }
 
         /// <summary>Where to start: TrimHorizon (default), Latest (default with -Follow), AtTimestamp, AtSequenceNumber, AfterSequenceNumber.</summary>

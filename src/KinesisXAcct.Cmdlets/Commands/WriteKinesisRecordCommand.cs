@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Text;
+using KinesisXAcct.Commands.Completion;
 using KinesisXAcct.Commands.Infrastructure;
 using KinesisXAcct.Errors;
 using KinesisXAcct.Kinesis;
@@ -22,6 +23,7 @@ namespace KinesisXAcct.Commands
         /// <summary>The stream to write to.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "ByName")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(StreamNameCompleter))]
         public string StreamName { get; set; }
 
         /// <summary>The stream's ARN, instead of its name.</summary>

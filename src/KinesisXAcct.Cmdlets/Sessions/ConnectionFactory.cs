@@ -14,6 +14,8 @@ namespace KinesisXAcct.Sessions
         public string EndpointUrl { get; set; }
         public IApiCallObserver Observer { get; set; }
         public RetryOptions Retry { get; set; }
+        /// <summary>Per-attempt timeout; null for the client's default.</summary>
+        public TimeSpan? AttemptTimeout { get; set; }
     }
 
     /// <summary>Builds a <see cref="KinesisConnection"/> from a session, or from the default credential chain.</summary>
@@ -47,8 +49,9 @@ namespace KinesisXAcct.Sessions
                 describeCaller: ct => RoleConnector.CallerArnAsync(StsClientFactory.Create(source.Credentials, defaultRegion, stsEndpoint), ct));
         }
 
-        private static KinesisClientOptions Options(Amazon.Runtime.AWSCredentials credentials, string region, Uri endpoint, ConnectionRequest request) =>
-            new KinesisClientOptions
+        private static KinesisClientOptions Options(Amazon.Runtime.AWSCredentials credentials, string region, Uri endpoint, ConnectionRequest request)
+        {
+            var options = new KinesisClientOptions
             {
                 Credentials = credentials,
                 Region = region,
@@ -56,5 +59,8 @@ namespace KinesisXAcct.Sessions
                 Observer = request.Observer,
                 Retry = request.Retry ?? new RetryOptions(),
             };
+            if (request.AttemptTimeout.HasValue) options.AttemptTimeout = request.AttemptTimeout.Value;
+            return options;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Management.Automation;
+using KinesisXAcct.Commands.Completion;
 using KinesisXAcct.Errors;
 using KinesisXAcct.Kinesis;
 using KinesisXAcct.Sessions;
@@ -19,6 +20,7 @@ namespace KinesisXAcct.Commands.Infrastructure
         /// <summary>The name of a session of this runspace to use (see Get-KinesisRoleSession).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         public string SessionName { get; set; }
 
         /// <summary>With no session: the AWS profile whose credentials to use.</summary>
@@ -29,6 +31,7 @@ namespace KinesisXAcct.Commands.Infrastructure
         /// <summary>The AWS region (default: the session's, else AWS_REGION, AWS_DEFAULT_REGION or the profile's).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RegionCompleter))]
         public string Region { get; set; }
 
         /// <summary>A Kinesis endpoint to call instead of the regional one (VPC endpoint, local emulator).</summary>
