@@ -45,6 +45,9 @@ namespace KinesisXAcct.Reading
         /// <summary>How long a caught-up shard waits before polling again (with <see cref="Follow"/>).</summary>
         public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+        /// <summary>With <see cref="Follow"/>: the longest wait between attempts while Kinesis is unreachable.</summary>
+        public TimeSpan MaxOutageBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
         /// <summary>How many times an expired iterator is renewed in a row before giving up.</summary>
         public int MaxIteratorRenewals { get; set; } = 5;
 

@@ -65,8 +65,9 @@ namespace KinesisXAcct.Reading
             var context = new ShardContext(streamName, _shardId, _hashKeyRange);
             string lastSequenceNumber = null;
             int renewals = 0;
+            int outages = 0;
             await _output.WriteAsync(RecordBatch.Started(streamName, _shardId, _start), cancellationToken).ConfigureAwait(false);
-            string iterator = await GetIteratorAsync(_start, cancellationToken).ConfigureAwait(false);
+            string iterator = null;
             var clock = Stopwatch.StartNew();
             TimeSpan nextCallAt = TimeSpan.Zero;
 
@@ -77,22 +78,40 @@ namespace KinesisXAcct.Reading
                 cancellationToken.ThrowIfCancellationRequested();
                 nextCallAt = clock.Elapsed + _options.MinPollInterval;
 
+                // Where a new iterator starts: right after the last record handed on, so nothing is lost or repeated.
+                StartPosition resume = lastSequenceNumber != null ? StartPosition.AfterSequenceNumber(lastSequenceNumber) : _start;
                 GetRecordsResponse response;
                 try
                 {
+                    if (iterator == null) iterator = await GetIteratorAsync(resume, cancellationToken).ConfigureAwait(false);
                     response = await _api.GetRecordsAsync(
                         new GetRecordsRequest { ShardIterator = iterator, Limit = _options.BatchSize, StreamArn = stream.Arn, ShardId = _shardId },
                         cancellationToken).ConfigureAwait(false);
                     renewals = 0;
+                    if (outages > 0)
+                    {
+                        _observer.Notice(ReadNoticeLevel.Warning, $"Shard {_shardId} of {streamName}: Kinesis answers again; reading resumes at {resume}.");
+                        outages = 0;
+                    }
                 }
                 catch (KinesisServiceException e) when (e.IsExpiredIterator && renewals < _options.MaxIteratorRenewals)
                 {
-                    // Iterators live five minutes (a slow pipeline can outlast one). Resume right after
-                    // the last record handed on, so nothing is lost or repeated.
+                    // Iterators live five minutes (a slow pipeline can outlast one).
                     renewals++;
-                    StartPosition resume = lastSequenceNumber != null ? StartPosition.AfterSequenceNumber(lastSequenceNumber) : _start;
                     _observer.Notice(ReadNoticeLevel.Verbose, $"Shard {_shardId} of {streamName}: the shard iterator expired; renewing it at {resume}.");
-                    iterator = await GetIteratorAsync(resume, cancellationToken).ConfigureAwait(false);
+                    iterator = null;
+                    continue;
+                }
+                catch (KinesisServiceException e) when (_options.Follow && IsOutage(e))
+                {
+                    // A follower outlives outages (endpoint restarted, network gone, throttled past the
+                    // client's retries): warn once, back off up to a limit, and renew the iterator after it.
+                    outages++;
+                    TimeSpan backoff = TimeSpan.FromMilliseconds(Math.Min(_options.MaxOutageBackoff.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(outages - 1, 10))));
+                    _observer.Notice(outages == 1 ? ReadNoticeLevel.Warning : ReadNoticeLevel.Verbose,
+                        $"Shard {_shardId} of {streamName}: {e.Message} Retrying in {backoff.TotalSeconds:0.#} s (attempt {outages}); nothing is lost meanwhile.");
+                    iterator = null;
+                    nextCallAt = clock.Elapsed + backoff;
                     continue;
                 }
 
@@ -142,6 +161,10 @@ namespace KinesisXAcct.Reading
                 nextCallAt = clock.Elapsed + _options.IdlePollInterval;
             }
         }
+
+        /// <summary>Failures a follower waits out: no answer, 5xx, or throttling past the client's own retries.</summary>
+        private static bool IsOutage(KinesisServiceException e) =>
+            e.Kind == Errors.FailureKind.Connection || e.Kind == Errors.FailureKind.LimitsExceeded || e.StatusCode >= 500;
 
         private async Task<ShardOutcome> FinishedAsync(string streamName, IReadOnlyList<ChildShard> children, string lastSequenceNumber, CancellationToken cancellationToken)
         {
