@@ -13,8 +13,8 @@ namespace KinesisXAcct.Checkpoints
     /// </summary>
     public sealed class CheckpointTracker
     {
-        /// <summary>LATEST has no position to save: resume from shortly before the read began (clock skew margin).</summary>
-        public static readonly TimeSpan LatestSkewMargin = TimeSpan.FromSeconds(5);
+        /// <summary>LATEST has no position to save: resume from shortly before the read began (the reader's clock skew margin).</summary>
+        public static TimeSpan LatestSkewMargin => ShardReader.LatestSkewMargin;
 
         private readonly CheckpointFile _file;
         private readonly string _streamArn;

@@ -11,7 +11,7 @@ namespace KinesisXAcct.Configuration
     /// </summary>
     public static class AwsSettings
     {
-        private static readonly Regex RegionShape = new Regex(@"^[a-z]{2}(-[a-z]+)+-\d{1,2}$", RegexOptions.CultureInvariant);
+        private static readonly Regex RegionShape = new Regex(@"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}\z", RegexOptions.CultureInvariant);
 
         public static string Env(string name)
         {

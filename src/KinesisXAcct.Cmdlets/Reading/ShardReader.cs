@@ -68,6 +68,10 @@ namespace KinesisXAcct.Reading
             int outages = 0;
             await _output.WriteAsync(RecordBatch.Started(streamName, _shardId, _start), cancellationToken).ConfigureAwait(false);
             string iterator = null;
+            // LATEST names no position to come back to: a later iterator taken before the first record starts
+            // from when this one was taken (less a clock-skew margin), so records that arrive during an outage or
+            // while the iterator is renewed are not skipped. At least once: a few from just before may repeat.
+            StartPosition restart = null;
             var clock = Stopwatch.StartNew();
             TimeSpan nextCallAt = TimeSpan.Zero;
 
@@ -79,7 +83,14 @@ namespace KinesisXAcct.Reading
                 nextCallAt = clock.Elapsed + _options.MinPollInterval;
 
                 // Where a new iterator starts: right after the last record handed on, so nothing is lost or repeated.
-                StartPosition resume = lastSequenceNumber != null ? StartPosition.AfterSequenceNumber(lastSequenceNumber) : _start;
+                StartPosition resume = lastSequenceNumber != null ? StartPosition.AfterSequenceNumber(lastSequenceNumber) : restart ?? _start;
+                if (restart == null)
+                {
+                    restart = _start.Type == ShardIteratorType.Latest
+                        ? StartPosition.AtTimestamp(DateTimeOffset.UtcNow - LatestSkewMargin)
+                        : _start;
+                }
+
                 GetRecordsResponse response;
                 try
                 {
@@ -161,6 +172,9 @@ namespace KinesisXAcct.Reading
                 nextCallAt = clock.Elapsed + _options.IdlePollInterval;
             }
         }
+
+        /// <summary>How far before a LATEST iterator was taken a renewed one starts (clocks of client and service differ).</summary>
+        public static readonly TimeSpan LatestSkewMargin = TimeSpan.FromSeconds(5);
 
         /// <summary>Failures a follower waits out: no answer, 5xx, or throttling past the client's own retries.</summary>
         private static bool IsOutage(KinesisServiceException e) =>

@@ -36,7 +36,7 @@ internal sealed class FakeShard
     internal int ThrottleRemaining;
     internal int EmptyWhileBehindRemaining;
     internal readonly HashSet<int> ExpireOnCalls = new();
-    internal readonly Dictionary<int, string> FailOnCalls = new();
+    internal readonly Dictionary<int, (string Code, Action<FakeKinesis> Meanwhile)> FailOnCalls = new();
 
     public IEnumerable<string> Parents => new[] { ParentShardId, AdjacentParentShardId }.Where(p => p != null);
 }
@@ -169,10 +169,13 @@ internal sealed class FakeKinesis : IKinesisApi
         lock (_gate) _shards[shardId].ExpireOnCalls.UnionWith(callNumbers);
     }
 
-    /// <summary>The given GetRecords call (1-based, per shard) fails with this error code.</summary>
-    public void FailGetRecords(string shardId, int callNumber, string errorCode)
+    /// <summary>
+    /// The given GetRecords call (1-based, per shard) fails with this error code (5xx for InternalFailure and
+    /// ServiceUnavailable, else 400); <paramref name="meanwhile"/> runs as it fails (e.g. records arriving during an outage).
+    /// </summary>
+    public void FailGetRecords(string shardId, int callNumber, string errorCode, Action<FakeKinesis> meanwhile = null)
     {
-        lock (_gate) _shards[shardId].FailOnCalls[callNumber] = errorCode;
+        lock (_gate) _shards[shardId].FailOnCalls[callNumber] = (errorCode, meanwhile);
     }
 
     /// <summary>The first <paramref name="calls"/> GetRecords answers of the shard are empty although records wait (MillisBehindLatest &gt; 0).</summary>
@@ -335,10 +338,12 @@ internal sealed class FakeKinesis : IKinesisApi
                 throw Refuse("GetRecords", "ProvisionedThroughputExceededException", "Rate exceeded for shard " + id, id);
             }
 
-            if (shard.FailOnCalls.TryGetValue(call, out string failure))
+            if (shard.FailOnCalls.TryGetValue(call, out var failure))
             {
-                Log(at, "GetRecords", id, limit: request.Limit, error: failure);
-                throw Refuse("GetRecords", failure, "injected failure", id);
+                Log(at, "GetRecords", id, limit: request.Limit, error: failure.Code);
+                failure.Meanwhile?.Invoke(this);
+                int status = failure.Code is "InternalFailure" or "ServiceUnavailable" ? 500 : 400;
+                throw new KinesisServiceException("GetRecords", failure.Code, "injected failure", status, id);
             }
 
             if (shard.ExpireOnCalls.Contains(call))

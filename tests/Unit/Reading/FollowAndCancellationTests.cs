@@ -114,6 +114,60 @@ public class FollowAndCancellationTests
         Assert.Equal(callsAtFailure, fake.Calls.Count);
     }
 
+    [Theory]
+    [InlineData("InternalFailure")]                          // 5xx past the client's retries
+    [InlineData("ProvisionedThroughputExceededException")]   // throttled past the client's retries
+    public async Task A_follower_rides_out_an_outage_and_resumes_after_the_last_delivered_record(string failure)
+    {
+        FakeKinesis fake = Shards(1, recordsEach: 2);
+        fake.FailGetRecords("shardId-000000000000", 3, failure, f => f.Append("shardId-000000000000", "during-outage"));
+        ReadOptions options = Follow(fake, TimeSpan.FromMilliseconds(10));
+        options.MaxOutageBackoff = TimeSpan.FromMilliseconds(20);
+        await using RunningRead read = ReadHarness.Start(fake, options);
+
+        Assert.True(await read.WaitForRecordsAsync(3), "the read did not come back after the outage");
+        await Task.Delay(50);
+
+        Assert.Equal(new[] { "s0-r0", "s0-r1", "during-outage" }, read.Received.Select(r => r.Text));
+        Assert.False(read.Run.IsCompleted);
+        ApiCall renewed = fake.IteratorCalls().Last();
+        Assert.Equal(ShardIteratorType.AfterSequenceNumber, renewed.IteratorType);
+        Assert.Equal(fake.RecordsOf("shardId-000000000000")[1].SequenceNumber, renewed.SequenceNumber);
+    }
+
+    [Theory]
+    [InlineData("InternalFailure")]
+    [InlineData("ExpiredIteratorException")]
+    public async Task A_follower_from_LATEST_loses_no_record_that_arrives_while_its_iterator_is_renewed_before_any_record(string failure)
+    {
+        // LATEST names no position: coming back at LATEST would skip what arrived during the outage.
+        var fake = new FakeKinesis();
+        fake.AddShard("shardId-000000000000");
+        fake.AppendKeyed("shardId-000000000000", "before-the-read", "k", DateTimeOffset.UtcNow.AddMinutes(-10));
+        fake.FailGetRecords("shardId-000000000000", 2, failure,
+            f => f.AppendKeyed("shardId-000000000000", "during-outage", "k", DateTimeOffset.UtcNow));
+        ReadOptions options = Follow(fake, TimeSpan.FromMilliseconds(10));
+        options.Start = StartPosition.Latest;
+        options.MaxOutageBackoff = TimeSpan.FromMilliseconds(20);
+        await using RunningRead read = ReadHarness.Start(fake, options);
+
+        Assert.True(await read.WaitForRecordsAsync(1, TimeSpan.FromSeconds(3)), "the record that arrived during the outage was skipped");
+        await Task.Delay(50);
+
+        Assert.Equal(new[] { "during-outage" }, read.Received.Select(r => r.Text));
+    }
+
+    [Fact]
+    public async Task Without_follow_an_outage_past_the_clients_retries_fails_the_read()
+    {
+        FakeKinesis fake = Shards(1, recordsEach: 2);
+        fake.FailGetRecords("shardId-000000000000", 1, "InternalFailure");
+
+        var e = await Assert.ThrowsAsync<KinesisServiceException>(() => ReadHarness.ReadAsync(fake, ReadHarness.Options(fake)));
+
+        Assert.Equal(500, e.StatusCode);
+    }
+
     [Fact]
     public async Task A_read_cancelled_before_it_starts_makes_no_shard_calls()
     {

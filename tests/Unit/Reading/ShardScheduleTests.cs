@@ -41,7 +41,7 @@ public class ShardScheduleTests
             return child;
         }).ToList();
 
-    private static void Run(ShardSchedule schedule, string script)
+    private static void Run(ShardSchedule schedule, string script, string what = null)
     {
         foreach (string step in script.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
@@ -50,11 +50,11 @@ public class ShardScheduleTests
             switch (verb)
             {
                 case "ready":
-                    Assert.True(Ids(arg).SequenceEqual(schedule.TakeReady()), $"step '{step}'");
+                    Assert.True(Ids(arg).SequenceEqual(schedule.TakeReady()), $"{what}: step '{step}'");
                     break;
                 case "scope":
                     Assert.True(Ids(arg).OrderBy(s => s, StringComparer.Ordinal).SequenceEqual(schedule.InScope.OrderBy(s => s, StringComparer.Ordinal)),
-                        $"step '{step}': in scope were {string.Join(",", schedule.InScope)}");
+                        $"{what}: step '{step}': in scope were {string.Join(",", schedule.InScope)}");
                     break;
                 case "end":
                     string[] parts = arg.Split('>');
@@ -117,8 +117,21 @@ public class ShardScheduleTests
     {
         var schedule = new ShardSchedule(Listing(listing), selected?.Split(','), openOnly: false);
 
-        Run(schedule, script);
-        Assert.NotNull(what);
+        Run(schedule, script, what);
+    }
+
+    [Theory]
+    // listing                       selected  finished  script
+    [InlineData("P* C1<P C2<P X",    "X",      "P",      "scope P,C1,C2,X; ready C1,C2,X; ready -")]
+    [InlineData("P* Q* M<P+Q X",     "X,Q",    "P",      "ready Q,X; end Q; ready M")]
+    [InlineData("P* C<P* G<C X",     "X",      "P,C",    "ready G,X")]            // a finished chain: straight to the grandchild
+    [InlineData("P* C<P X",          "X",      "GONE",   "ready X; scope X")]     // a finished shard no longer listed is ignored
+    public void Shards_finished_by_an_earlier_run_are_not_started_and_release_their_children(string listing, string selected, string finished, string script)
+    {
+        var schedule = new ShardSchedule(Listing(listing), selected.Split(','), openOnly: false, finished.Split(','));
+
+        Run(schedule, script, $"finished {finished}");
+        foreach (string id in finished.Split(',')) Assert.False(schedule.IsInitial(id));
     }
 
     [Fact]
