@@ -15,6 +15,9 @@ param(
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
+# Child pwsh processes the tests start inherit this: no escape codes in captured output, which
+# would otherwise reach failure messages and break the NUnit XML export (0x1B is not valid XML).
+$env:NO_COLOR = '1'
 
 # Same pinned Pester every time, whatever else is on PSModulePath.
 Import-Module -Name $PesterManifest -Force

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text.RegularExpressions;
 using Amazon.Runtime.CredentialManagement;
 using KinesisXAcct.Errors;
@@ -78,6 +79,28 @@ namespace KinesisXAcct.Configuration
         /// <summary>The STS endpoint override, or null for the SDK's regional default.</summary>
         public static Uri ResolveStsEndpoint(string explicitEndpoint, CredentialProfile profile) =>
             ParseEndpoint(explicitEndpoint ?? Env("AWS_ENDPOINT_URL_STS") ?? Env("AWS_ENDPOINT_URL") ?? profile?.EndpointUrl);
+
+        /// <summary>
+        /// The role_arn values of the shared config file (AWS_CONFIG_FILE or ~/.aws/config), read as
+        /// it is now: the SDK's profile store keeps the path it saw first in the process.
+        /// </summary>
+        public static IEnumerable<string> RoleArnsInConfigFile()
+        {
+            string path = Env("AWS_CONFIG_FILE")
+                ?? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".aws", "config");
+            if (!System.IO.File.Exists(path)) yield break;
+            foreach (string line in System.IO.File.ReadLines(path))
+            {
+                Match m = RoleArnLine.Match(line);
+                if (m.Success) yield return m.Groups[1].Value;
+            }
+        }
+
+        private static readonly Regex RoleArnLine = new Regex(@"^\s*role_arn\s*=\s*(\S+)\s*$", RegexOptions.CultureInvariant);
+
+        /// <summary>True when the endpoint is the public regional one (no override was in effect).</summary>
+        public static bool IsDefaultKinesisEndpoint(Uri endpoint, string region) =>
+            endpoint != null && endpoint.Host.Equals($"kinesis.{region}.{DnsSuffix(region)}", StringComparison.OrdinalIgnoreCase);
 
         public static Uri ParseEndpoint(string endpoint)
         {

@@ -29,6 +29,8 @@ namespace KinesisXAcct.Sessions
                 string region = request.Region ?? session.Region;
                 AwsSettings.ValidateRegion(region);
                 Uri endpoint = request.EndpointUrl != null ? AwsSettings.ParseEndpoint(request.EndpointUrl) : session.KinesisEndpoint;
+                if (request.EndpointUrl == null && region != session.Region && AwsSettings.IsDefaultKinesisEndpoint(session.KinesisEndpoint, session.Region))
+                    endpoint = AwsSettings.ResolveKinesisEndpoint(null, null, region); // another region of AWS itself, same credentials
                 var api = new KinesisHttpClient(Options(session.Credentials, region, endpoint, request));
                 return new KinesisConnection(api, region, endpoint, session.AccountId, session.AssumedRoleArn ?? session.RoleArn, session);
             }
@@ -60,7 +62,25 @@ namespace KinesisXAcct.Sessions
                 Retry = request.Retry ?? new RetryOptions(),
             };
             if (request.AttemptTimeout.HasValue) options.AttemptTimeout = request.AttemptTimeout.Value;
+            else if (AttemptTimeoutFromEnvironment() is TimeSpan fromEnvironment) options.AttemptTimeout = fromEnvironment;
+            if (request.Retry == null && int.TryParse(AwsSettings.Env("KXA_MAX_RETRIES"), System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out int maxRetries) && maxRetries <= 100)
+                options.Retry.MaxRetries = maxRetries;
             return options;
+        }
+
+        /// <summary>
+        /// KXA_ATTEMPT_TIMEOUT_SECONDS (e.g. 2, or 0.5): a per-attempt timeout other than the client's 30 s;
+        /// KXA_MAX_RETRIES (0-100): retries per call other than 10. For tests that delay answers past the
+        /// timeout or stop the endpoint for less than the default retries last (tests/Pester/Faults.Tests.ps1).
+        /// </summary>
+        private static TimeSpan? AttemptTimeoutFromEnvironment()
+        {
+            string text = AwsSettings.Env("KXA_ATTEMPT_TIMEOUT_SECONDS");
+            return text != null && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double seconds)
+                   && seconds > 0 && seconds <= 3600
+                ? TimeSpan.FromSeconds(seconds)
+                : (TimeSpan?)null;
         }
     }
 }

@@ -8,7 +8,6 @@ using System.Management.Automation.Language;
 using System.Threading;
 using System.Threading.Tasks;
 using Amazon;
-using Amazon.Runtime.CredentialManagement;
 using KinesisXAcct.Commands.Infrastructure;
 using KinesisXAcct.Kinesis;
 using KinesisXAcct.Reading;
@@ -134,7 +133,7 @@ namespace KinesisXAcct.Commands.Completion
             var arns = new List<string>(RunspaceSessions.Current.All().Select(s => s.RoleArn));
             try
             {
-                arns.AddRange(new CredentialProfileStoreChain().ListProfiles().Select(p => p.Options?.RoleArn));
+                arns.AddRange(Configuration.AwsSettings.RoleArnsInConfigFile());
             }
             catch (Exception)
             {
