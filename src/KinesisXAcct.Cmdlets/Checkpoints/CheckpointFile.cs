@@ -159,7 +159,10 @@ namespace KinesisXAcct.Checkpoints
         {
             try
             {
-                using (JsonDocument document = JsonDocument.Parse(content))
+                // A hand-edited file saved by Windows PowerShell (Set-Content/Out-File -Encoding UTF8) starts with a BOM.
+                ReadOnlyMemory<byte> json = content;
+                if (content.Length >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF) json = json.Slice(3);
+                using (JsonDocument document = JsonDocument.Parse(json))
                 {
                     JsonElement root = document.RootElement;
                     if (root.ValueKind != JsonValueKind.Object

@@ -274,6 +274,7 @@ namespace KinesisXAcct.Commands
                     {
                         Emit(record);
                         tracker?.Delivered(record); // after the write: a record the pipeline did not take is read again
+                        tracker?.SaveIfDue();       // per record: a batch can take longer than the save interval to go through a slow pipeline
                         if (First > 0 && ++_emitted >= First) return true;
                         if (First == 0) _emitted++;
                     }
@@ -372,12 +373,26 @@ namespace KinesisXAcct.Commands
             var tracker = new CheckpointTracker(_checkpoint, arn);
             _trackers[stream.Display] = tracker;
             IReadOnlyDictionary<string, ShardCheckpoint> entries = _checkpoint.ShardsOf(arn);
-            if (entries.Count == 0) return;
+            List<ShardDescription> shards = Call(connection, stream, ct => StreamRecordReader.ListAllShardsAsync(connection.Api, stream, ct));
+            if (entries.Count == 0)
+            {
+                // First run for this stream: note every starting shard's position now, not when its reader
+                // starts, so a run stopped early (-First, Ctrl+C, a crash) still tells the next run where
+                // the shards it never reached begin.
+                bool openOnly = options.Start.Type == ShardIteratorType.Latest;
+                foreach (ShardDescription shard in shards)
+                {
+                    bool starts = options.ShardIds != null ? options.ShardIds.Contains(shard.ShardId) : !(openOnly && shard.EndingSequenceNumber != null);
+                    if (starts) tracker.ShardStarted(shard.ShardId, options.Start);
+                }
+
+                return;
+            }
 
             if (MyInvocation.BoundParameters.ContainsKey(nameof(StartingPosition)) || Since != null || SequenceNumber != null)
                 WriteWarning($"The checkpoint {_checkpoint.Path} already has positions for '{stream.Display}'; reading resumes from them and -StartingPosition/-Since/-SequenceNumber are ignored.");
 
-            var listed = new HashSet<string>(Call(connection, stream, ct => StreamRecordReader.ListAllShardsAsync(connection.Api, stream, ct)).Select(x => x.ShardId));
+            var listed = new HashSet<string>(shards.Select(x => x.ShardId));
             foreach (string gone in entries.Keys.Where(id => !listed.Contains(id)).ToList())
             {
                 WriteWarning($"Shard {gone} of '{stream.Display}' is in the checkpoint but no longer in the stream (expired out of its retention period); records it held that were not read are gone. Skipping it.");

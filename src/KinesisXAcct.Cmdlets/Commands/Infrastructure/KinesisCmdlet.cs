@@ -105,7 +105,10 @@ namespace KinesisXAcct.Commands.Infrastructure
             if (arn != null)
             {
                 string fromArn = StreamIdentity.ArnStreamName(arn);
-                if (fromArn == null || !arn.StartsWith("arn:", System.StringComparison.Ordinal) || arn.Split(':').Length < 6)
+                // The whole shape, not just "arn:...:stream/": an empty name, a short account or another service must
+                // fail here, as bad input, not as StreamNotFound after a call.
+                if (fromArn == null || !System.Text.RegularExpressions.Regex.IsMatch(
+                        arn, @"^arn:aws(-[a-z]+)*:kinesis:[a-z0-9-]+:[0-9]{12}:stream/[a-zA-Z0-9_.-]{1,128}\z"))
                 {
                     throw KinesisXAcctException.InvalidArgument(
                         "InvalidStreamArn",
