@@ -7,6 +7,8 @@
     Test  : Build, then every test: xunit (tests/Unit) and Pester (tests/Pester). The last line
             printed is "N passed, N failed" (", N skipped" if any), summed over both runners.
     Demo  : Build, then the contract's seed scenario against a local moto server.
+    Package: Build, then ./out/package/KinesisXAcct.<version>.nupkg (PSResourceGet's Publish-PSResource
+            to a temporary local repository), for Install-PSResource from a file share or feed.
     Run it with the pinned PowerShell: `dotnet tool restore` once, then `dotnet pwsh ./build.ps1 -Task <Task>`.
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Test
@@ -14,7 +16,7 @@
 [CmdletBinding()]
 param(
     # New tasks (e.g. Bench) get a ValidateSet entry, a function below and a line in the task switch.
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench')]
     [string]$Task = 'Build',
 
     [string]$Configuration = 'Release'
@@ -26,10 +28,15 @@ $ErrorActionPreference = 'Stop'
 $RepoRoot = $PSScriptRoot
 $OutDir = Join-Path $RepoRoot 'out'
 $ModuleOutDir = Join-Path $OutDir 'KinesisXAcct'
+# Every assembly sits in bin/, away from the manifest: KinesisXAcct.psm1 loads them (on PowerShell 7
+# into the module's own AssemblyLoadContext) and PowerShell's probing never finds them by itself.
+$ModuleBinDir = Join-Path $ModuleOutDir 'bin'
 $PublishDir = Join-Path $OutDir 'publish'        # dotnet publish lands here, then is copied selectively
 $ResultsDir = Join-Path $OutDir 'TestResults'
+$PackageDir = Join-Path $OutDir 'package'        # -Task Package: KinesisXAcct.<version>.nupkg
 $ModuleSourceDir = Join-Path $RepoRoot 'module'
 $CmdletProject = Join-Path $RepoRoot 'src/KinesisXAcct.Cmdlets/KinesisXAcct.Cmdlets.csproj'
+$LoaderProject = Join-Path $RepoRoot 'src/KinesisXAcct.LoadContext/KinesisXAcct.LoadContext.csproj'
 $UnitTestProject = Join-Path $RepoRoot 'tests/Unit/KinesisXAcct.Tests.Unit.csproj'
 $ToolsProject = Join-Path $RepoRoot 'build/tools/Tools.csproj'
 $PesterTestsDir = Join-Path $RepoRoot 'tests/Pester'
@@ -139,8 +146,16 @@ function Build-Module {
         Reset-Directory $PublishDir
         Reset-Directory $ModuleOutDir
         Invoke-Dotnet publish $CmdletProject -c $Configuration -f netstandard2.0 -o $PublishDir "-p:Version=$version" --nologo
+        # The PowerShell 7 loader (framework only, no dependencies) goes to the same folder.
+        Invoke-Dotnet publish $LoaderProject -c $Configuration -o $PublishDir "-p:Version=$version" --nologo
         Copy-ModuleFile -Version $version
+        Build-Help
     }
+}
+
+function Build-Help {
+    # docs/*.md -> MAML help beside the cmdlet assembly and about_ topics (platyPS is not used).
+    & (Join-Path $RepoRoot 'build/New-MamlHelp.ps1') -ModulePath $ModuleOutDir -DocsPath (Join-Path $RepoRoot 'docs')
 }
 
 function Copy-ModuleFile {
@@ -149,18 +164,22 @@ function Copy-ModuleFile {
     # supplies its own, and a second copy in the module folder would shadow it.
     $assemblies = Get-ChildItem -LiteralPath $PublishDir -Filter *.dll -File |
         Where-Object Name -ne 'System.Management.Automation.dll'
-    if (-not ($assemblies | Where-Object Name -eq 'KinesisXAcct.Cmdlets.dll')) {
-        throw "dotnet publish produced no KinesisXAcct.Cmdlets.dll in $PublishDir."
+    foreach ($required in 'KinesisXAcct.Cmdlets.dll', 'KinesisXAcct.LoadContext.dll') {
+        if (-not ($assemblies | Where-Object Name -eq $required)) { throw "dotnet publish produced no $required in $PublishDir." }
     }
-    $assemblies | Copy-Item -Destination $ModuleOutDir
+    $null = New-Item -ItemType Directory -Path $ModuleBinDir -Force
+    $assemblies | Copy-Item -Destination $ModuleBinDir
     # Our own XML doc (IntelliSense for the types) and pdb (file:line in stack traces);
     # the packages' doc files are not shipped.
     foreach ($extra in 'KinesisXAcct.Cmdlets.xml', 'KinesisXAcct.Cmdlets.pdb') {
         $path = Join-Path $PublishDir $extra
-        if (Test-Path -LiteralPath $path) { Copy-Item -LiteralPath $path -Destination $ModuleOutDir }
+        if (Test-Path -LiteralPath $path) { Copy-Item -LiteralPath $path -Destination $ModuleBinDir }
     }
-    # The manifest, formats, help: everything under module/ ships as it is.
+    # The manifest, root module, formats, help: everything under module/ ships as it is.
+    # Get-Help finds KinesisXAcct.Cmdlets.dll-Help.xml in en-US/ beside the assembly (bin/en-US)
+    # or beside the manifest (en-US); about_*.help.txt topics go beside the manifest.
     Get-ChildItem -LiteralPath $ModuleSourceDir -Force | Copy-Item -Destination $ModuleOutDir -Recurse -Force
+    Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOutDir
     Write-Host "Module $Version at $ModuleOutDir ($(@($assemblies).Count) assemblies)"
 }
 
@@ -257,6 +276,24 @@ function Invoke-TestTask {
 
 #endregion
 
+#region Package
+
+function Invoke-PackageTask {
+    # The built module as a .nupkg that Install-PSResource installs from a file share or feed.
+    # build/Publish-ModulePackage.ps1 does the PSResourceGet part (a temporary local repository,
+    # Publish-PSResource, unregister); a child pwsh keeps PSResourceGet out of this process.
+    Build-Module
+    Invoke-Step 'Package (PSResourceGet)' {
+        Reset-Directory $PackageDir
+        $code = Invoke-ChildPwsh -File (Join-Path $RepoRoot 'build/Publish-ModulePackage.ps1') `
+            -ArgumentList @('-ModulePath', $ModuleOutDir, '-OutputPath', $PackageDir) -TimeoutSeconds 300
+        if ($code -ne 0) { throw "Publish-ModulePackage.ps1 failed (exit code $code)." }
+    }
+    Write-Timings
+}
+
+#endregion
+
 #region Demo
 
 function New-SeedWorld([string]$Endpoint) {
@@ -305,11 +342,32 @@ function Invoke-DemoTask {
 
 #endregion
 
+#region Bench
+
+function Invoke-BenchTask {
+    # issue 4's side-by-side benchmark: bench/Bench.ps1 starts its own emulators, prints the table
+    # and writes bench/results.md. The C# contenders and the prepared-response endpoint are
+    # bench/KinesisXAcct.Bench, built into out/bench.
+    Build-Module
+    Invoke-Step 'Build bench/KinesisXAcct.Bench' {
+        Invoke-Dotnet build (Join-Path $RepoRoot 'bench/KinesisXAcct.Bench/KinesisXAcct.Bench.csproj') -c $Configuration -o (Join-Path $OutDir 'bench') "-p:Version=$(Get-ModuleVersion)" --nologo
+    }
+    Invoke-Step 'Benchmark (bench/Bench.ps1)' {
+        $code = Invoke-ChildPwsh -File (Join-Path $RepoRoot 'bench/Bench.ps1') -RemoveEnvironment 'AWS_*' -TimeoutSeconds 1800
+        if ($code -ne 0) { throw "bench/Bench.ps1 failed (exit code $code)." }
+    }
+    Write-Timings
+}
+
+#endregion
+
 try {
     switch ($Task) {
         'Build' { Build-Module; Write-Timings }
         'Test' { Invoke-TestTask; if (-not $script:TestsPassed) { exit 1 } }
         'Demo' { Invoke-DemoTask }
+        'Bench' { Invoke-BenchTask }
+        'Package' { Invoke-PackageTask }
     }
 }
 catch {
