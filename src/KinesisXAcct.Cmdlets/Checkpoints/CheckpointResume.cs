@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using KinesisXAcct.Kinesis;
 using KinesisXAcct.Reading;
 
 namespace KinesisXAcct.Checkpoints
@@ -41,6 +42,31 @@ namespace KinesisXAcct.Checkpoints
             if (options.ShardIds != null) selected = selected.Where(options.ShardIds.Contains);
             options.ShardIds = new HashSet<string>(selected, StringComparer.Ordinal);
             return expired;
+        }
+
+        /// <summary>
+        /// Tells <paramref name="tracker"/> where every shard the read begins with starts, before any
+        /// reader runs: a run stopped early (-First, Ctrl+C, a crash) then still tells the next run where
+        /// the shards it never reached begin (from LATEST, a shard that was never recorded would otherwise
+        /// lose the records that arrive between the runs). Picks the shards exactly as the reader's
+        /// <see cref="ShardSchedule"/> does. Shards the checkpoint already has keep their entry, so it is
+        /// safe on every run (after <see cref="Apply"/>, it changes nothing).
+        /// </summary>
+        /// <param name="options">The options the read will use (after <see cref="Apply"/>, if the checkpoint had entries).</param>
+        /// <param name="listedShards">Every shard ListShards returns now.</param>
+        public static void RecordInitialStarts(CheckpointTracker tracker, ReadOptions options, IEnumerable<ShardDescription> listedShards)
+        {
+            if (tracker == null) throw new ArgumentNullException(nameof(tracker));
+            if (options == null) throw new ArgumentNullException(nameof(options));
+            if (listedShards == null) throw new ArgumentNullException(nameof(listedShards));
+
+            bool openOnly = options.Start.Type == ShardIteratorType.Latest && options.ShardStarts == null;
+            var schedule = new ShardSchedule(listedShards, options.ShardIds, openOnly, options.FinishedShards);
+            foreach (string shardId in schedule.InScope.Where(schedule.IsInitial).OrderBy(id => id, StringComparer.Ordinal).ToList())
+            {
+                StartPosition start = options.ShardStarts != null && options.ShardStarts.TryGetValue(shardId, out StartPosition resumed) ? resumed : options.Start;
+                tracker.ShardStarted(shardId, start);
+            }
         }
     }
 }

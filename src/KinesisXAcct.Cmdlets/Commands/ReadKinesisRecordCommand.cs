@@ -374,38 +374,22 @@ namespace KinesisXAcct.Commands
             _trackers[stream.Display] = tracker;
             IReadOnlyDictionary<string, ShardCheckpoint> entries = _checkpoint.ShardsOf(arn);
             List<ShardDescription> shards = Call(connection, stream, ct => StreamRecordReader.ListAllShardsAsync(connection.Api, stream, ct));
-            if (entries.Count == 0)
-            {
-                // First run for this stream: note every starting shard's position now, not when its reader
-                // starts, so a run stopped early (-First, Ctrl+C, a crash) still tells the next run where
-                // the shards it never reached begin.
-                bool openOnly = options.Start.Type == ShardIteratorType.Latest;
-                foreach (ShardDescription shard in shards)
-                {
-                    bool starts = options.ShardIds != null ? options.ShardIds.Contains(shard.ShardId) : !(openOnly && shard.EndingSequenceNumber != null);
-                    if (starts) tracker.ShardStarted(shard.ShardId, options.Start);
-                }
 
-                return;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(StartingPosition)) || Since != null || SequenceNumber != null)
+            if (entries.Count > 0 && (MyInvocation.BoundParameters.ContainsKey(nameof(StartingPosition)) || Since != null || SequenceNumber != null))
                 WriteWarning($"The checkpoint {_checkpoint.Path} already has positions for '{stream.Display}'; reading resumes from them and -StartingPosition/-Since/-SequenceNumber are ignored.");
 
-            var listed = new HashSet<string>(shards.Select(x => x.ShardId));
-            foreach (string gone in entries.Keys.Where(id => !listed.Contains(id)).ToList())
+            foreach (string gone in CheckpointResume.Apply(options, entries, shards.Select(x => x.ShardId)))
             {
-                WriteWarning($"Shard {gone} of '{stream.Display}' is in the checkpoint but no longer in the stream (expired out of its retention period); records it held that were not read are gone. Skipping it.");
+                if (entries[gone].Finished)
+                    WriteVerbose($"Shard {gone} of '{stream.Display}' was read to its end and has since expired; forgetting it.");
+                else
+                    WriteWarning($"Shard {gone} of '{stream.Display}' is in the checkpoint but no longer in the stream (expired out of its retention period); records it held that were not read are gone. Skipping it.");
                 tracker.Forget(gone);
             }
 
-            var resume = entries.Where(e => listed.Contains(e.Key) && !e.Value.Finished).ToList();
-            options.Start = StartPosition.TrimHorizon; // for shards born since: from their beginning, after their parents
-            options.ShardStarts = resume.ToDictionary(e => e.Key, e => e.Value.ResumePosition());
-            options.FinishedShards = entries.Where(e => e.Value.Finished).Select(e => e.Key).ToList();
-            var selected = resume.Select(e => e.Key);
-            if (options.ShardIds != null) selected = selected.Where(options.ShardIds.Contains);
-            options.ShardIds = new HashSet<string>(selected, StringComparer.Ordinal);
+            // Note where every starting shard begins now, not when its reader starts: a run stopped early
+            // (-First, Ctrl+C, a crash) still tells the next run where the shards it never reached begin.
+            CheckpointResume.RecordInitialStarts(tracker, options, shards);
         }
 
         /// <summary>Turns -StartingPosition, -Since and -SequenceNumber into one start position, rejecting contradictions before any call.</summary>
