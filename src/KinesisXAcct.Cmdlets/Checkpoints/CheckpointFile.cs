@@ -67,7 +67,7 @@ namespace KinesisXAcct.Checkpoints
             catch (IOException e) when (!(e is FileNotFoundException) && !(e is DirectoryNotFoundException))
             {
                 throw new KinesisXAcctException(
-                    "CheckpointInUse", FailureKind.InvalidArgument,
+                    "CheckpointInUse", FailureKind.ResourceBusy,
                     $"Another Read-KinesisRecord is using the checkpoint {fullPath} (its lock file {fullPath}.lock is held). " +
                     "Wait for that run to finish; two runs on one checkpoint would deliver records twice.", e) { Target = path };
             }

@@ -18,6 +18,8 @@ namespace KinesisXAcct.Errors
         LimitsExceeded,
         /// <summary>The endpoint could not be reached or kept failing.</summary>
         Connection,
+        /// <summary>Something this needs is held by another run (a checkpoint file's lock).</summary>
+        ResourceBusy,
         /// <summary>The service refused the request for another reason.</summary>
         Service,
     }

@@ -32,7 +32,11 @@ namespace KinesisXAcct.Commands.Infrastructure
                 case JsonValueKind.Object:
                     var o = new PSObject();
                     foreach (JsonProperty p in e.EnumerateObject())
+                    {
+                        // ConvertFrom-Json refuses keys that differ only in case; so do we, rather than keep one silently.
+                        if (o.Properties[p.Name] != null) throw new JsonException($"The key '{p.Name}' appears twice (keys are case-insensitive in PowerShell).");
                         o.Properties.Add(new PSNoteProperty(p.Name, Convert(p.Value)));
+                    }
                     return o;
                 case JsonValueKind.Array:
                     var list = new List<object>(e.GetArrayLength());

@@ -93,6 +93,7 @@ namespace KinesisXAcct.Commands.Infrastructure
                 case FailureKind.Authentication: return ErrorCategory.AuthenticationError;
                 case FailureKind.LimitsExceeded: return ErrorCategory.LimitsExceeded;
                 case FailureKind.Connection: return ErrorCategory.ConnectionError;
+                case FailureKind.ResourceBusy: return ErrorCategory.ResourceBusy;
                 default: return ErrorCategory.InvalidOperation;
             }
         }
