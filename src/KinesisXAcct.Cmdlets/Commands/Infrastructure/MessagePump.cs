@@ -27,8 +27,12 @@ namespace KinesisXAcct.Commands.Infrastructure
             _queue.Enqueue((ReadNoticeLevel.Verbose, $"{call.Operation} {call.Target}{count}: HTTP {call.StatusCode} in {call.Elapsed.TotalMilliseconds:F0} ms{attempt}"));
         }
 
+        /// <summary>From this retry on, a call still failing is worth a warning: the user should know the endpoint struggles.</summary>
+        public const int WarnFromRetry = 3;
+
         public void RetryScheduled(ApiRetryInfo retry) =>
-            _queue.Enqueue((ReadNoticeLevel.Verbose, $"{retry.Operation} {retry.Target}: {retry.Reason}; retry {retry.Attempt} in {retry.Delay.TotalMilliseconds:F0} ms"));
+            _queue.Enqueue((retry.Attempt >= WarnFromRetry ? ReadNoticeLevel.Warning : ReadNoticeLevel.Verbose,
+                $"{retry.Operation} {retry.Target}: {retry.Reason}; retry {retry.Attempt} in {retry.Delay.TotalMilliseconds:F0} ms"));
 
         public void Notice(ReadNoticeLevel level, string message) => _queue.Enqueue((level, message));
 
