@@ -359,7 +359,7 @@ public sealed class CheckpointFileTests : IDisposable
 
         KinesisXAcctException e = Refused(CheckpointPath);
         Assert.Equal("CheckpointInUse", e.ErrorId);
-        Assert.Equal(FailureKind.InvalidArgument, e.Kind);
+        Assert.Equal(FailureKind.ResourceBusy, e.Kind);
         Assert.Equal(CheckpointPath, e.Target);
         Assert.Contains(CheckpointPath + ".lock", e.Message);
 
