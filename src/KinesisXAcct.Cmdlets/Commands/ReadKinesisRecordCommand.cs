@@ -258,6 +258,7 @@ namespace KinesisXAcct.Commands
         }
 
         /// <summary>Writes one batch to the pipeline and moves the checkpoint; true when -First is reached.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(Hot.Path)]
         private bool Deliver(RecordBatch batch)
         {
             _trackers.TryGetValue(batch.StreamName, out CheckpointTracker tracker);
@@ -286,6 +287,7 @@ namespace KinesisXAcct.Commands
             return false;
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(Hot.Path)]
         private void Emit(KinesisRecord record)
         {
             switch (As)

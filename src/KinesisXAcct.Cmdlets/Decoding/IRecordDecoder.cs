@@ -34,6 +34,7 @@ namespace KinesisXAcct.Decoding
     {
         public static readonly PlainRecordDecoder Instance = new PlainRecordDecoder();
 
+        [System.Runtime.CompilerServices.MethodImpl(Hot.Path)]
         public void Decode(ShardContext shard, IReadOnlyList<WireRecord> wireRecords, List<KinesisRecord> output, IReadObserver observer)
         {
             for (int i = 0; i < wireRecords.Count; i++)
@@ -54,6 +55,7 @@ namespace KinesisXAcct.Decoding
     {
         public static readonly KplRecordDecoder Instance = new KplRecordDecoder();
 
+        [System.Runtime.CompilerServices.MethodImpl(Hot.Path)]
         public void Decode(ShardContext shard, IReadOnlyList<WireRecord> wireRecords, List<KinesisRecord> output, IReadObserver observer)
         {
             for (int i = 0; i < wireRecords.Count; i++)

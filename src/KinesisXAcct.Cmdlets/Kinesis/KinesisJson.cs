@@ -171,6 +171,7 @@ namespace KinesisXAcct.Kinesis
 
         // ------------------------------------------------------------------ GetRecords (hot path)
 
+        [System.Runtime.CompilerServices.MethodImpl(Hot.Path)]
         public static GetRecordsResponse ReadGetRecords(ReadOnlySpan<byte> json)
         {
             var response = new GetRecordsResponse();
