@@ -99,9 +99,13 @@ namespace KinesisXAcct.Commands
         protected override void ProcessRecord() => Run(() =>
         {
             ConnectRequest request = BuildRequest();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             KinesisRoleSession session = Await(new RoleConnector().ConnectAsync(request, CancellationToken));
             RunspaceSessions.Current.Add(session);
-            WriteVerbose($"Assumed {session.RoleArn} as {session.AssumedRoleArn}; credentials expire {session.Expiration:u} and renew automatically.");
+            WriteVerbose($"STS AssumeRole {session.RoleArn} (with GetCallerIdentity alongside): {clock.ElapsedMilliseconds} ms.");
+            WriteVerbose(request.Role.TokenCode != null
+                ? $"Assumed as {session.AssumedRoleArn}; credentials expire {session.Expiration:u} (MFA: connect again then)."
+                : $"Assumed as {session.AssumedRoleArn}; credentials expire {session.Expiration:u} and renew automatically.");
             WriteObject(session);
         });
 
