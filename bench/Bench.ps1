@@ -1,0 +1,476 @@
+#Requires -Version 7.0
+<#
+.SYNOPSIS
+    The side-by-side benchmark of issue 4: read throughput on moto, the client's ceiling on a
+    prepared-response endpoint, cold start, and memory. Prints a table and writes bench/results.md.
+.DESCRIPTION
+    Run by `dotnet pwsh ./build.ps1 -Task Bench`, which builds the module (./out/KinesisXAcct) and the
+    C# bench (./out/bench) first. Starts its own emulators on loopback and stops them at the end:
+      - moto (bench/moto_bench_server.py: moto's own server app, streams filled through moto's models,
+        because filling moto over PutRecords is quadratic and takes many minutes for 200,000 records);
+      - the prepared-response Kinesis endpoint (KinesisXAcct.Bench serve).
+    Every contender runs in a fresh process, on the same data, in the same run; runs are interleaved
+    (a, b, d, e, a, b, d, e, ...) so drift on this shared machine hits every contender alike, and the
+    median is reported. Throughput contenders read a small warm-up stream first in the same process and
+    time only the real read; cold start is timed from process start to the first record on stdout.
+#>
+[CmdletBinding()]
+param(
+    [string]$RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '..')).Path,
+    # Runs per contender for throughput and ceiling (median reported).
+    [ValidateRange(1, 20)][int]$Runs = 3,
+    # 1. moto: records in the 4-shard stream.
+    [ValidateRange(4000, 2000000)][int]$MotoRecords = 200000,
+    # 1. the AWS CLI reads this many shards of the moto stream (extrapolated to all four).
+    [ValidateRange(1, 4)][int]$CliShards = 1,
+    # 2. ceiling: records in each prepared stream (1, 4 and 16 shards).
+    [ValidateRange(10000, 10000000)][int]$CeilingRecords = 200000,
+    # 2. the boto3 loop stops after this many records on the prepared endpoint (its rate is what counts).
+    [ValidateRange(10000, 10000000)][int]$Boto3CeilingRecords = 50000,
+    # 3. cold-start runs per contender.
+    [ValidateRange(1, 20)][int]$StartupRuns = 5,
+    # 4. memory: the large read (4 shards); the small one is a tenth of it.
+    [ValidateRange(40000, 10000000)][int]$MemoryRecords = 1000000,
+    # 4. memory runs per size.
+    [ValidateRange(1, 5)][int]$MemoryRuns = 3,
+    [string]$ResultsPath = (Join-Path $PSScriptRoot 'results.md')
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
+
+$ModulePath = Join-Path $RepoRoot 'out/KinesisXAcct'
+$BenchDll = Join-Path $RepoRoot 'out/bench/KinesisXAcct.Bench.dll'
+$BenchDir = Join-Path $RepoRoot 'bench'
+# Raw numbers beside the build output for the default report, beside the report otherwise.
+$RawPath = if ($PSBoundParameters.ContainsKey('ResultsPath')) { [System.IO.Path]::ChangeExtension($ResultsPath, '.json') } else { Join-Path $RepoRoot 'out/bench/results.json' }
+$Region = 'us-east-1'
+$SeedRoleArn = 'arn:aws:iam::239641032376:role/hmh_kinesis_consumer_role'
+$SeedExternalId = 'ren-ext-42'
+$RecordSize = 200
+foreach ($p in $ModulePath, $BenchDll) { if (-not (Test-Path -LiteralPath $p)) { throw "$p is missing: run ./build.ps1 -Task Bench." } }
+
+Import-Module (Join-Path $RepoRoot 'tests/Support/Emulators.psm1') -Force   # Get-FreeTcpPort, Stop-Emulator
+$Dotnet = (Get-Command dotnet -CommandType Application | Select-Object -First 1).Source
+$Python = (Get-Command python3 -CommandType Application | Select-Object -First 1).Source
+$Started = [System.Diagnostics.Stopwatch]::StartNew()
+$Scratch = Join-Path ([System.IO.Path]::GetTempPath()) ('kxa-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$null = New-Item -ItemType Directory -Path $Scratch
+# A private copy of the built module: a build running meanwhile (./build.ps1 -Task Test) wipes out/KinesisXAcct.
+$null = New-Item -ItemType Directory -Path (Join-Path $Scratch 'module')
+Copy-Item -LiteralPath $ModulePath -Destination (Join-Path $Scratch 'module') -Recurse
+$ModulePath = Join-Path $Scratch 'module/KinesisXAcct'
+# Whether the module measured differs from the commit named in the report (checked when it was copied).
+$dirty = ((& git -C $RepoRoot status --porcelain -- src module 2>$null) | Out-String).Trim()
+
+#region processes
+
+function Get-PwshLauncher {
+    # Children use this same pwsh; under `dotnet pwsh` the process is dotnet and needs pwsh.dll first.
+    $self = (Get-Process -Id $PID).Path
+    if ([System.IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') {
+        return [pscustomobject]@{ FilePath = $self; Prefix = @(Join-Path $PSHOME 'pwsh.dll') }
+    }
+    [pscustomobject]@{ FilePath = $self; Prefix = @() }
+}
+$Pwsh = Get-PwshLauncher
+
+function Get-BenchEnvironment([hashtable]$Extra = @{}) {
+    # Only these AWS settings reach a contender: fixed keys, region, no profile or config file.
+    $envTable = @{
+        AWS_ACCESS_KEY_ID           = 'testing'
+        AWS_SECRET_ACCESS_KEY       = 'testing'
+        AWS_REGION                  = $Region
+        AWS_DEFAULT_REGION          = $Region
+        AWS_CONFIG_FILE             = Join-Path $Scratch 'no-aws-config'
+        AWS_SHARED_CREDENTIALS_FILE = Join-Path $Scratch 'no-aws-credentials'
+        AWS_EC2_METADATA_DISABLED   = 'true'
+        DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+        DOTNET_NOLOGO               = '1'
+        PYTHONDONTWRITEBYTECODE     = '1'
+    }
+    foreach ($k in $Extra.Keys) { $envTable[$k] = $Extra[$k] }
+    $envTable
+}
+
+function New-StartInfo([string]$FilePath, [object[]]$ArgumentList, [hashtable]$Environment) {
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
+    $psi.UseShellExecute = $false
+    $psi.WorkingDirectory = $RepoRoot
+    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
+    foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($key) }
+    foreach ($key in $Environment.Keys) { $psi.Environment[$key] = [string]$Environment[$key] }
+    $psi
+}
+
+function Invoke-Measured {
+    # Runs one contender process to its end and returns its "RESULT {json}" line as an object.
+    param([string]$Label, [string]$FilePath, [object[]]$ArgumentList, [hashtable]$Environment = (Get-BenchEnvironment), [int]$TimeoutSeconds = 600)
+    $psi = New-StartInfo $FilePath $ArgumentList $Environment
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.RedirectStandardInput = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+    try {
+        $process.StandardInput.Close()
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
+            $process.Kill($true)
+            throw "$Label did not finish within $TimeoutSeconds s."
+        }
+        $process.WaitForExit()
+        $out = $stdout.GetAwaiter().GetResult()
+        $err = $stderr.GetAwaiter().GetResult()
+        $line = @($out -split "`r?`n" | Where-Object { $_.StartsWith('RESULT ') }) | Select-Object -Last 1
+        if ($process.ExitCode -ne 0 -or -not $line) {
+            $tail = (($out + "`n" + $err) -split "`r?`n" | Where-Object { $_ } | Select-Object -Last 15) -join "`n"
+            throw "$Label failed (exit code $($process.ExitCode)):`n$tail"
+        }
+        $line.Substring(7) | ConvertFrom-Json
+    }
+    finally { $process.Dispose() }
+}
+
+function Start-Server {
+    # Starts a long-running server with its output in a log file; returns an object Stop-Emulator accepts.
+    param([string]$Name, [string]$FilePath, [object[]]$ArgumentList, [int]$Port, [scriptblock]$Probe, [int]$TimeoutSeconds = 120)
+    $log = Join-Path $Scratch "$Name.log"
+    # `sh -c 'exec ...'` keeps the server's own PID while the shell redirects both streams to one file.
+    $psi = New-StartInfo '/bin/sh' (@('-c', 'exec "$0" "$@" >>"$KXA_LOG" 2>&1', $FilePath) + $ArgumentList) (Get-BenchEnvironment @{ KXA_LOG = $log })
+    $psi.RedirectStandardInput = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $process.StandardInput.Close()
+    $server = [pscustomobject]@{ Name = $Name; Port = $Port; Endpoint = "http://127.0.0.1:$Port"; ProcessId = $process.Id; StartTime = $process.StartTime; LogPath = $log }
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if ($process.HasExited) { throw "$Name exited with code $($process.ExitCode). Log $log`n$(Get-Content -LiteralPath $log -Tail 20 -ErrorAction SilentlyContinue | Out-String)" }
+        try { if (& $Probe $server) { return $server } } catch { Write-Verbose "$Name not ready: $($_.Exception.Message)" }
+        Start-Sleep -Milliseconds 200
+    }
+    Stop-Emulator $server
+    throw "$Name was not ready after $TimeoutSeconds s. Log $log"
+}
+
+$Http = [System.Net.Http.HttpClient]::new()
+$Http.Timeout = [TimeSpan]::FromSeconds(10)
+
+function Invoke-PreparedControl([string]$Endpoint, [string]$Operation, [string]$Stream) {
+    # Bench.Stats / Bench.Reset on the prepared-response endpoint.
+    $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Post, "$Endpoint/")
+    $null = $request.Headers.TryAddWithoutValidation('X-Amz-Target', "Bench.$Operation")
+    $request.Content = [System.Net.Http.StringContent]::new((@{ Stream = $Stream } | ConvertTo-Json -Compress))
+    $response = $Http.SendAsync($request).GetAwaiter().GetResult()
+    $response.Content.ReadAsStringAsync().GetAwaiter().GetResult() | ConvertFrom-Json
+}
+
+#endregion
+
+#region statistics and formatting
+
+function Get-Median([double[]]$Values) {
+    $sorted = @($Values | Sort-Object)
+    if ($sorted.Count -eq 0) { return [double]::NaN }
+    $mid = [int][math]::Floor($sorted.Count / 2)
+    if ($sorted.Count % 2) { return $sorted[$mid] }
+    ($sorted[$mid - 1] + $sorted[$mid]) / 2
+}
+
+function Format-Number([double]$Value, [int]$Digits = 0) {
+    if ([double]::IsNaN($Value)) { return 'n/a' }
+    $Value.ToString("N$Digits", [cultureinfo]::InvariantCulture)
+}
+
+function Format-Runs([double[]]$Values, [int]$Digits = 2) { ($Values | ForEach-Object { Format-Number $_ $Digits }) -join ' / ' }
+
+function Get-LoadAverage { ((Get-Content -LiteralPath /proc/loadavg -Raw) -split ' ')[0..2] -join ' ' }
+
+function Write-Progress-Line([string]$Text) {
+    Write-Host ("[{0,6:N1} s] {1}" -f $Started.Elapsed.TotalSeconds, $Text)
+}
+
+#endregion
+
+$raw = [ordered]@{}
+$servers = [System.Collections.Generic.List[object]]::new()
+$loadBefore = Get-LoadAverage
+try {
+    # ------------------------------------------------------------------------------------------------
+    Write-Progress-Line "moto: filling a 4-shard stream with $MotoRecords records of $RecordSize bytes"
+    $motoPort = Get-FreeTcpPort
+    $moto = Start-Server -Name 'moto' -FilePath $Python -Port $motoPort -TimeoutSeconds 300 -ArgumentList @(
+        (Join-Path $BenchDir 'moto_bench_server.py'), '--port', $motoPort, '--size', $RecordSize,
+        '--stream', "thr:4:$MotoRecords", '--stream', 'warm:1:100', '--stream', 'startup:1:10:239641032376') -Probe {
+        param($s) $Http.GetAsync("$($s.Endpoint)/moto-api/").GetAwaiter().GetResult().IsSuccessStatusCode
+    }
+    $servers.Add($moto)
+    Write-Progress-Line "moto ready at $($moto.Endpoint) ($((Get-Content -LiteralPath $moto.LogPath | Where-Object { $_ -like 'filled in*' }) -join ''))"
+
+    # 1. Read throughput on moto -----------------------------------------------------------------------
+    $contenders = [ordered]@{
+        pwsh  = @{ Label = '(a) Read-KinesisRecord \| Out-Null (pwsh)'; File = $Pwsh.FilePath; Args = @($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $BenchDir 'read_pwsh.ps1'), '-ModulePath', $ModulePath, '-StreamName', 'thr', '-EndpointUrl', $moto.Endpoint, '-Warm', 'warm') }
+        boto3 = @{ Label = '(b) seed loop, boto3 (shard after shard)'; File = $Python; Args = @((Join-Path $BenchDir 'boto3_read.py'), '--endpoint', $moto.Endpoint, '--stream', 'thr', '--warm', 'warm') }
+        client = @{ Label = '(d) our client from C#, no PowerShell'; File = $Dotnet; Args = @($BenchDll, 'client', '--endpoint', $moto.Endpoint, '--stream', 'thr', '--warm', 'warm') }
+        floor = @{ Label = '(e) floor: raw HTTP GetRecords, no decoding'; File = $Dotnet; Args = @($BenchDll, 'floor', '--endpoint', $moto.Endpoint, '--stream', 'thr', '--warm', 'warm') }
+    }
+    $throughput = [ordered]@{}
+    foreach ($key in $contenders.Keys) { $throughput[$key] = [System.Collections.Generic.List[object]]::new() }
+    for ($run = 1; $run -le $Runs; $run++) {
+        foreach ($key in $contenders.Keys) {
+            $c = $contenders[$key]
+            $motoCpu0 = (Get-Process -Id $moto.ProcessId).TotalProcessorTime
+            $r = Invoke-Measured -Label $c.Label -FilePath $c.File -ArgumentList $c.Args
+            $r | Add-Member motoCpuSeconds ((Get-Process -Id $moto.ProcessId).TotalProcessorTime - $motoCpu0).TotalSeconds
+            if ([long]$r.records -ne $MotoRecords) { throw "$($c.Label) read $($r.records) records, not $MotoRecords." }
+            $throughput[$key].Add($r)
+            Write-Progress-Line ("1. run {0}/{1} {2,-6} {3,7:N2} s  ({4:N0} records; CPU: reader {5:N1} s, moto {6:N1} s)" -f $run, $Runs, $key, $r.seconds, $r.records, $r.cpuSeconds, $r.motoCpuSeconds)
+        }
+    }
+    $cli = Invoke-Measured -Label '(c) AWS CLI loop' -FilePath $Python -TimeoutSeconds 900 -ArgumentList @(
+        (Join-Path $BenchDir 'cli_read.py'), '--endpoint', $moto.Endpoint, '--stream', 'thr', '--shards', $CliShards)
+    Write-Progress-Line ("1. cli    {0:N2} s for {1:N0} records ({2} of {3} shards, {4} processes)" -f $cli.seconds, $cli.records, $cli.shardsRead, $cli.shardsTotal, $cli.processes)
+    $raw['throughput'] = $throughput
+    $raw['cli'] = $cli
+    $loadAfterMoto = Get-LoadAverage
+
+    # 3. Start-up (on the same moto) --------------------------------------------------------------------
+    $roleEnv = Get-BenchEnvironment @{ AWS_ENDPOINT_URL = $moto.Endpoint }
+    $pwshPrefix = @($Pwsh.FilePath) + @($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command')
+    $startupCases = [ordered]@{
+        pwsh   = @{ Label = 'pwsh: Import-Module; Connect-KinesisRole; Read-KinesisRecord -First 1'; Marker = 'rec-0'; Cmd = $pwshPrefix + @(
+                "Import-Module '$ModulePath'; `$null = Connect-KinesisRole -RoleArn $SeedRoleArn -ExternalId $SeedExternalId; Read-KinesisRecord -StreamName startup -First 1") }
+        cli    = @{ Label = 'AWS CLI: assume-role; get-shard-iterator; get-records (bash)'; Marker = 'rec-0'; Cmd = @((Join-Path $BenchDir 'startup_cli.sh'), $SeedRoleArn, $SeedExternalId, 'startup') }
+        boto3  = @{ Label = 'boto3 script: assume_role; get_shard_iterator; get_records'; Marker = 'rec-0'; Cmd = @($Python, (Join-Path $BenchDir 'startup_boto3.py'), $SeedRoleArn, $SeedExternalId, 'startup') }
+        import = @{ Label = 'pwsh: Import-Module alone'; Marker = 'IMPORTMS='; Cmd = $pwshPrefix + @(
+                "`$w = [System.Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModulePath'; 'IMPORTMS=' + `$w.Elapsed.TotalMilliseconds.ToString([cultureinfo]::InvariantCulture)") }
+        empty  = @{ Label = 'pwsh: empty command (baseline)'; Marker = 'EMPTY'; Cmd = $pwshPrefix + @("'EMPTY'") }
+    }
+    $startup = [ordered]@{}
+    foreach ($key in $startupCases.Keys) { $startup[$key] = [System.Collections.Generic.List[object]]::new() }
+    for ($run = 1; $run -le $StartupRuns; $run++) {
+        foreach ($key in $startupCases.Keys) {
+            $c = $startupCases[$key]
+            $r = Invoke-Measured -Label $c.Label -FilePath $Dotnet -Environment $roleEnv -ArgumentList (@($BenchDll, 'coldstart', '--marker', $c.Marker, '--') + $c.Cmd)
+            if ($null -eq $r.firstMs) { throw "$($c.Label): no line with '$($c.Marker)' (exit code $($r.exitCode)):`n$($r.tail)" }
+            if ($key -eq 'import') { $r | Add-Member importMs ([double]($r.line -replace '^.*IMPORTMS=', '')) }
+            $startup[$key].Add($r)
+        }
+        Write-Progress-Line ("3. run {0}/{1}: pwsh {2:N0} ms, cli {3:N0} ms, boto3 {4:N0} ms, Import-Module {5:N0} ms" -f $run, $StartupRuns,
+            $startup.pwsh[-1].firstMs, $startup.cli[-1].firstMs, $startup.boto3[-1].firstMs, $startup.import[-1].importMs)
+    }
+    $raw['startup'] = $startup
+    Stop-Emulator $moto
+    $null = $servers.Remove($moto)
+
+    # 2. and 4. on the prepared-response endpoint ---------------------------------------------------------
+    $prepPort = Get-FreeTcpPort
+    $shardCounts = 1, 4, 16
+    $streams = @('--stream', 'warm:1:10000')
+    foreach ($n in $shardCounts) { $streams += @('--stream', "c${n}:${n}:$([int][math]::Ceiling($CeilingRecords / $n))") }
+    $streams += @('--stream', "msmall:4:$([int]($MemoryRecords / 40))", '--stream', "mlarge:4:$([int]($MemoryRecords / 4))")
+    $prepared = Start-Server -Name 'prepared' -FilePath $Dotnet -Port $prepPort -ArgumentList (@($BenchDll, 'serve', '--port', $prepPort, '--size', $RecordSize) + $streams) -Probe {
+        param($s) (Get-Content -LiteralPath $s.LogPath -ErrorAction SilentlyContinue) -match '^READY'
+    }
+    $servers.Add($prepared)
+    Write-Progress-Line "prepared-response endpoint ready at $($prepared.Endpoint)"
+
+    function Invoke-PwshRead([string]$Stream, [string]$Label, [hashtable]$ExtraEnvironment = @{}) {
+        $null = Invoke-PreparedControl $prepared.Endpoint 'Reset' $Stream
+        $r = Invoke-Measured -Label $Label -FilePath $Pwsh.FilePath -Environment (Get-BenchEnvironment $ExtraEnvironment) -ArgumentList (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File',
+                (Join-Path $BenchDir 'read_pwsh.ps1'), '-ModulePath', $ModulePath, '-StreamName', $Stream, '-EndpointUrl', $prepared.Endpoint, '-Warm', 'warm'))
+        $stats = Invoke-PreparedControl $prepared.Endpoint 'Stats' $Stream
+        if ([long]$r.records -ne [long]$stats.records) { throw "$Label counted $($r.records) records; the endpoint served $($stats.records)." }
+        $r | Add-Member stats $stats -PassThru
+    }
+
+    $ceiling = [ordered]@{}
+    foreach ($n in $shardCounts) {
+        $ceiling["$n"] = [ordered]@{}
+        foreach ($k in 'pwsh', 'boto3', 'client') { $ceiling["$n"][$k] = [System.Collections.Generic.List[object]]::new() }
+    }
+    # Diagnosis: the same 16-shard pwsh read with the JIT's tiering changed (see results.md).
+    $diagnosis = [ordered]@{
+        'DOTNET_TieredCompilation=0'   = @{ DOTNET_TieredCompilation = '0' }
+        'DOTNET_TC_QuickJitForLoops=0' = @{ DOTNET_TC_QuickJitForLoops = '0' }
+        'DOTNET_TieredPGO=0'           = @{ DOTNET_TieredPGO = '0' }
+    }
+    $diag = [ordered]@{}
+    foreach ($k in $diagnosis.Keys) { $diag[$k] = [System.Collections.Generic.List[object]]::new() }
+    for ($run = 1; $run -le $Runs; $run++) {
+        foreach ($n in $shardCounts) {
+            $p = Invoke-PwshRead "c$n" "ceiling pwsh $n shards"
+            $null = Invoke-PreparedControl $prepared.Endpoint 'Reset' "c$n"
+            $c = Invoke-Measured -Label "ceiling client $n shards" -FilePath $Dotnet -ArgumentList @($BenchDll, 'client', '--endpoint', $prepared.Endpoint, '--stream', "c$n", '--warm', 'warm')
+            $c | Add-Member stats (Invoke-PreparedControl $prepared.Endpoint 'Stats' "c$n")
+            $b = Invoke-Measured -Label "ceiling boto3 $n shards" -FilePath $Python -ArgumentList @(
+                (Join-Path $BenchDir 'boto3_read.py'), '--endpoint', $prepared.Endpoint, '--stream', "c$n", '--warm', 'warm', '--max-records', $Boto3CeilingRecords)
+            $ceiling["$n"].pwsh.Add($p)
+            $ceiling["$n"].client.Add($c)
+            $ceiling["$n"].boto3.Add($b)
+            Write-Progress-Line ("2. run {0}/{1} {2,2} shards: pwsh {3:N0} rec/s (max {4} GetRecords/s/shard), C# client {5:N0} rec/s, boto3 {6:N0} rec/s" -f $run, $Runs, $n,
+                ($p.records / $p.seconds), $p.stats.maxCallsPerSecondPerShard, ($c.records / $c.seconds), ($b.records / $b.seconds))
+        }
+        foreach ($k in $diagnosis.Keys) {
+            $p = Invoke-PwshRead 'c16' "ceiling pwsh 16 shards, $k" $diagnosis[$k]
+            $diag[$k].Add($p)
+            Write-Progress-Line ("2. run {0}/{1} 16 shards, {2}: pwsh {3:N0} rec/s" -f $run, $Runs, $k, ($p.records / $p.seconds))
+        }
+    }
+    $raw['ceiling'] = $ceiling
+    $raw['ceilingDiagnosis'] = $diag
+
+    $memory = [ordered]@{ msmall = [System.Collections.Generic.List[object]]::new(); mlarge = [System.Collections.Generic.List[object]]::new() }
+    for ($run = 1; $run -le $MemoryRuns; $run++) {
+        foreach ($key in 'msmall', 'mlarge') {
+            $r = Invoke-PwshRead $key "memory pwsh $key"
+            $memory[$key].Add($r)
+            Write-Progress-Line ("4. run {0}/{1} {2,-5} VmHWM {3:N0} MiB, {4:N2} s, {5:N0} rec/s" -f $run, $MemoryRuns, $key, ($r.vmhwmKb / 1024), $r.seconds, ($r.records / $r.seconds))
+        }
+    }
+    $raw['memory'] = $memory
+}
+finally {
+    foreach ($s in @($servers)) { Stop-Emulator $s }
+    $Http.Dispose()
+}
+$loadAfter = Get-LoadAverage
+$raw | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath $RawPath -Encoding utf8NoBOM
+
+# ---------------------------------------------------------------------------------------------------------
+# The report
+
+function Get-Version([scriptblock]$Block) { try { ((& $Block) 2>&1 | Out-String).Trim() } catch { 'unknown' } }
+$cpu = ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '').Trim()
+$memGiB = [math]::Round(([double](((Get-Content /proc/meminfo | Where-Object { $_ -like 'MemTotal:*' }) -split '\s+')[1]) / 1MB), 1)
+$versions = [ordered]@{
+    dotnet  = Get-Version { & $Dotnet --version }
+    pwsh    = $PSVersionTable.PSVersion.ToString()
+    moto    = Get-Version { & $Python -c 'import moto; print(moto.__version__)' }
+    boto3   = Get-Version { & $Python -c 'import boto3, botocore; print(boto3.__version__, "/ botocore", botocore.__version__)' }
+    awscli  = Get-Version { & aws --version }
+    python  = Get-Version { & $Python -c 'import platform; print(platform.python_version())' }
+    module  = (Import-PowerShellDataFile (Join-Path $ModulePath 'KinesisXAcct.psd1')).ModuleVersion
+    commit  = Get-Version { & git -C $RepoRoot rev-parse --short HEAD }
+}
+
+$med = @{}
+foreach ($key in $throughput.Keys) { $med[$key] = Get-Median ($throughput[$key] | ForEach-Object { [double]$_.seconds }) }
+$cliFull = $cli.seconds * ($MotoRecords / [double]$cli.records)
+$recordsPerSecond = { param($seconds) $MotoRecords / $seconds }
+
+$lines = [System.Collections.Generic.List[string]]::new()
+$lines.Add('# KinesisXAcct benchmark results (issue 4)')
+$lines.Add('')
+$lines.Add("Generated by ``dotnet pwsh ./build.ps1 -Task Bench`` on $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm')) UTC in $(Format-Number $Started.Elapsed.TotalSeconds 0) s.")
+$lines.Add('')
+$lines.Add("- Machine: nproc $([Environment]::ProcessorCount), CPU $cpu, memory $memGiB GiB; load average (1/5/15 min) $loadBefore at start, $loadAfterMoto after the moto reads, $loadAfter at the end. The machine is shared: absolute times drift with the load, ratios within a run hold.")
+$lines.Add("- Versions: dotnet SDK $($versions.dotnet), pwsh $($versions.pwsh), moto $($versions.moto), boto3 $($versions.boto3), Python $($versions.python), $($versions.awscli); KinesisXAcct $($versions.module) at $($versions.commit)$(if ($dirty) { ' (src/module modified in the work tree)' })")
+$lines.Add("- Runs: median of $Runs runs per contender (each run a fresh process, contenders interleaved); start-up median of $StartupRuns; memory $MemoryRuns run(s) per size.")
+$lines.Add('')
+$lines.Add("## 1. Read throughput on moto: 4 shards, $(Format-Number $MotoRecords) records of $RecordSize bytes")
+$lines.Add('')
+$lines.Add('| Contender | median s | runs (s) | records/s | boto3 time ÷ this | this ÷ floor time | reader CPU s | moto CPU s |')
+$lines.Add('|---|---:|---|---:|---:|---:|---:|---:|')
+foreach ($key in 'pwsh', 'boto3', 'client', 'floor') {
+    $c = $contenders[$key]
+    $cpu = Get-Median ($throughput[$key] | ForEach-Object { [double]$_.cpuSeconds })
+    $motoCpu = Get-Median ($throughput[$key] | ForEach-Object { [double]$_.motoCpuSeconds })
+    $lines.Add("| $($c.Label) | $(Format-Number $med[$key] 2) | $(Format-Runs ($throughput[$key] | ForEach-Object { [double]$_.seconds })) | $(Format-Number (& $recordsPerSecond $med[$key])) | $(Format-Number ($med.boto3 / $med[$key]) 2)× | $(Format-Number ($med[$key] / $med.floor) 2)× | $(Format-Number $cpu 1) | $(Format-Number $motoCpu 1) |")
+}
+$lines.Add("| (c) AWS CLI loop, one process per call (extrapolated) | $(Format-Number $cliFull 2) | 1 run: $(Format-Number $cli.seconds 2) s for $(Format-Number $cli.records) records | $(Format-Number (& $recordsPerSecond $cliFull)) | $(Format-Number ($med.boto3 / $cliFull) 2)× | $(Format-Number ($cliFull / $med.floor) 2)× | | |")
+$lines.Add('')
+$lines.Add("moto answers GetRecords without a Limit (the boto3 loop and the CLI) with the whole shard in one call, and with Limit 10,000 (our reader, the floor) in pages; either way it builds every record in Python on one thread (the GIL), which is the floor. The CLI read $($cli.shardsRead) of $($cli.shardsTotal) shards ($($cli.processes) aws processes, one run) and is extrapolated by records ($(Format-Number $MotoRecords) ÷ $(Format-Number $cli.records)); its one list-shards call is counted in full. CPU columns (medians): the reader process's CPU time during the timed read (all its threads: for pwsh that includes the pipeline thread, the shard readers, the JIT and the GC) and moto's over the whole contender process; with 2 cores and moto needing about one, a reader's own CPU comes out of moto's share.")
+$lines.Add('')
+
+$lines.Add("## 2. Client ceiling: prepared-response endpoint, $(Format-Number $CeilingRecords) records of $RecordSize bytes per stream")
+$lines.Add('')
+$lines.Add('| Shards | pwsh median s | pwsh records/s | pwsh payload MB/s | boto3 records/s | pwsh ÷ boto3 | pwsh vs 1 shard | C# client records/s (no PowerShell) | CPU s for the read (pwsh / C# / boto3 per the same records) | GetRecords calls | max calls/s on one shard (pwsh / C#) | min gap between calls, ms (pwsh / C#) |')
+$lines.Add('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+$ceilingRate = @{}
+foreach ($n in $shardCounts) {
+    $pw = $ceiling["$n"].pwsh
+    $pwSeconds = Get-Median ($pw | ForEach-Object { [double]$_.seconds })
+    $pwRate = Get-Median ($pw | ForEach-Object { $_.records / [double]$_.seconds })
+    $boRate = Get-Median ($ceiling["$n"].boto3 | ForEach-Object { $_.records / [double]$_.seconds })
+    $ceilingRate["$n"] = @{ pwsh = $pwRate; boto3 = $boRate }
+    $csRate = Get-Median ($ceiling["$n"].client | ForEach-Object { $_.records / [double]$_.seconds })
+    $ceilingRate["$n"].client = $csRate
+    $maxCalls = { param($list) ($list | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum }
+    $minGap = { param($list) $g = @($list | ForEach-Object { [double]$_.stats.minGapMs } | Where-Object { $_ -ge 0 }); if ($g) { Format-Number ($g | Measure-Object -Minimum).Minimum 0 } else { 'n/a' } }
+    $lines.Add("| $n | $(Format-Number $pwSeconds 2) | $(Format-Number $pwRate) | $(Format-Number ($pwRate * $RecordSize / 1e6) 1) | $(Format-Number $boRate) | $(Format-Number ($pwRate / $boRate) 2)× | $(Format-Number ($pwRate / $ceilingRate['1'].pwsh) 2)× | $(Format-Number $csRate) | $(Format-Number (Get-Median ($pw | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($ceiling["$n"].client | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($ceiling["$n"].boto3 | ForEach-Object { $_.cpuSeconds * $pw[0].records / [double]$_.records })) 2) | $($pw[0].stats.calls) | $(& $maxCalls $pw) / $(& $maxCalls $ceiling["$n"].client) | $(& $minGap $pw) / $(& $minGap $ceiling["$n"].client) |")
+}
+$lines.Add('')
+$lines.Add('Diagnosis, the 16-shard pwsh read again with the .NET JIT''s tiering changed through the environment (not a fix the module can ship; it locates the cost):')
+$lines.Add('')
+$lines.Add('| pwsh, 16 shards | median records/s | runs (records/s) | vs default |')
+$lines.Add('|---|---:|---|---:|')
+$lines.Add("| default | $(Format-Number $ceilingRate['16'].pwsh) | $(Format-Runs ($ceiling['16'].pwsh | ForEach-Object { $_.records / [double]$_.seconds }) 0) | 1.00× |")
+foreach ($k in $diag.Keys) {
+    $rates = $diag[$k] | ForEach-Object { $_.records / [double]$_.seconds }
+    $lines.Add("| $k | $(Format-Number (Get-Median $rates)) | $(Format-Runs $rates 0) | $(Format-Number ((Get-Median $rates) / $ceilingRate['16'].pwsh) 2)× |")
+}
+$lines.Add('')
+$lines.Add("pwsh: ``Read-KinesisRecord -StartingPosition TrimHorizon | Out-Null``, fresh process, after a 10,000-record warm-up read. boto3: the seed loop on the same endpoint, stopped after $(Format-Number $Boto3CeilingRecords) records (shard after shard, so its rate does not depend on the shard count). C# client: bench/KinesisXAcct.Bench ``client`` (KinesisHttpClient + StreamRecordReader into a channel, no PowerShell), same warm-up. The endpoint counts every GetRecords call per shard: ""max calls/s"" is the most calls any shard received within one second (arrival times at the server), over all runs; ""min gap"" the shortest time between two calls on one shard (n/a: one call per shard).")
+$lines.Add('')
+
+$lines.Add('## 3. Start-up on moto: cold process to the first record printed')
+$lines.Add('')
+$lines.Add('| Contender | median ms | runs (ms) |')
+$lines.Add('|---|---:|---|')
+$startMed = @{}
+foreach ($key in $startupCases.Keys) {
+    $values = if ($key -eq 'import') { $startup[$key] | ForEach-Object { [double]$_.importMs } } else { $startup[$key] | ForEach-Object { [double]$_.firstMs } }
+    $startMed[$key] = Get-Median $values
+    $label = if ($key -eq 'import') { 'pwsh: Import-Module alone (stopwatch inside the process)' } else { $startupCases[$key].Label }
+    $lines.Add("| $label | $(Format-Number $startMed[$key]) | $(Format-Runs $values 0) |")
+}
+$lines.Add('')
+$lines.Add("Role $SeedRoleArn (ExternalId $SeedExternalId), a 1-shard stream in that account; source keys, region and AWS_ENDPOINT_URL from the environment. pwsh is started as ``dotnet pwsh.dll -NoProfile -NonInteractive -Command ...`` (the pinned tool), the record printed with the default view; the CLI job is a bash script of three ``aws`` calls; the boto3 job is one Python process.")
+$lines.Add('')
+
+$lines.Add('## 4. Memory: peak resident set of the pwsh process, Read-KinesisRecord | Out-Null on the prepared-response endpoint (4 shards)')
+$lines.Add('')
+$lines.Add('| Records | VmHWM MiB (median) | runs (MiB) | GC heap after the read MiB | read s | records/s |')
+$lines.Add('|---:|---:|---|---:|---:|---:|')
+$memMed = @{}
+foreach ($key in 'msmall', 'mlarge') {
+    $values = $memory[$key] | ForEach-Object { $_.vmhwmKb / 1024.0 }
+    $memMed[$key] = Get-Median $values
+    $m = $memory[$key][0]
+    $heap = Get-Median ($memory[$key] | ForEach-Object { [double]$_.gcHeapBytes / 1MB })
+    $seconds = Get-Median ($memory[$key] | ForEach-Object { [double]$_.seconds })
+    $lines.Add("| $(Format-Number $m.records) | $(Format-Number $memMed[$key]) | $(Format-Runs $values 0) | $(Format-Number $heap) | $(Format-Number $seconds 2) | $(Format-Number ($m.records / $seconds)) |")
+}
+$lines.Add('')
+
+# Targets
+function Get-Verdict([bool]$Ok) { if ($Ok) { 'met' } else { '**missed**' } }
+$t16 = $ceilingRate['16']
+$targets = @(
+    ,@('Throughput on moto ≥ 1.3× the boto3 loop', "$(Format-Number ($med.boto3 / $med.pwsh) 2)×", ($med.boto3 / $med.pwsh -ge 1.3))
+    ,@('Throughput on moto within 1.15× of the floor', "$(Format-Number ($med.pwsh / $med.floor) 2)×", ($med.pwsh / $med.floor -le 1.15))
+    ,@('Ceiling, 16 shards ≥ 5× the boto3 loop', "$(Format-Number ($t16.pwsh / $t16.boto3) 2)×", ($t16.pwsh / $t16.boto3 -ge 5))
+    ,@('Ceiling, 16 shards ≥ 40 MB/s of payload', "$(Format-Number ($t16.pwsh * $RecordSize / 1e6) 1) MB/s", ($t16.pwsh * $RecordSize / 1e6 -ge 40))
+    ,@('Ceiling, 16 shards ≥ 1.5× 1 shard', "$(Format-Number ($t16.pwsh / $ceilingRate['1'].pwsh) 2)×", ($t16.pwsh / $ceilingRate['1'].pwsh -ge 1.5))
+    ,@('Never more than 5 GetRecords/s on a shard', "max $(($ceiling.Values | ForEach-Object { $_.pwsh } | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum)", (($ceiling.Values | ForEach-Object { $_.pwsh } | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum -le 5))
+    ,@('Import-Module < 300 ms', "$(Format-Number $startMed.import) ms", ($startMed.import -lt 300))
+    ,@('Cold start to first record faster than the AWS CLI', "$(Format-Number $startMed.pwsh) ms vs $(Format-Number $startMed.cli) ms", ($startMed.pwsh -lt $startMed.cli))
+    ,@("Peak memory < 300 MB at $(Format-Number $MemoryRecords) records", "$(Format-Number $memMed.mlarge) MiB", ($memMed.mlarge * 1MB / 1e6 -lt 300))
+    ,@("Peak memory at $(Format-Number $MemoryRecords) within 1.3× of $(Format-Number ($MemoryRecords / 10))", "$(Format-Number ($memMed.mlarge / $memMed.msmall) 2)×", ($memMed.mlarge / $memMed.msmall -le 1.3))
+)
+$lines.Add('## Targets')
+$lines.Add('')
+$lines.Add('| Target | Measured | |')
+$lines.Add('|---|---:|---|')
+foreach ($t in $targets) { $lines.Add("| $($t[0]) | $($t[1]) | $(Get-Verdict $t[2]) |") }
+$lines.Add('')
+$lines.Add("Raw results: $([System.IO.Path]::GetRelativePath($RepoRoot, $RawPath)).")
+
+$text = $lines -join "`n"
+Set-Content -LiteralPath $ResultsPath -Value $text -Encoding utf8NoBOM
+Write-Host ''
+Write-Host $text
+Write-Host ''
+Write-Host "Written to $ResultsPath"
+Remove-Item -LiteralPath $Scratch -Recurse -Force -ErrorAction SilentlyContinue
