@@ -81,9 +81,9 @@ Describe 'Conventions' {
 
     It 'Write-KinesisRecord -WhatIf writes nothing and Disconnect-KinesisRole -WhatIf keeps the session' {
         'never' | Write-KinesisRecord -StreamName orders -PartitionKey k -WhatIf
-        (Read-KinesisRecord -StreamName orders).Count | Should -Be 12
+        @(Read-KinesisRecord -StreamName orders).Count | Should -Be 12
         Disconnect-KinesisRole -WhatIf
-        (Get-KinesisRoleSession).Count | Should -Be 1
+        @(Get-KinesisRoleSession).Count | Should -Be 1
     }
 
     It '<Command> -<Parameter> takes pipeline input by property name' -TestCases @(
@@ -93,7 +93,7 @@ Describe 'Conventions' {
     ) {
         param($Command, $Parameter)
         $attributes = (Get-Command $Command).Parameters[$Parameter].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
-        ($attributes | Where-Object ValueFromPipelineByPropertyName).Count | Should -BeGreaterThan 0
+        @($attributes | Where-Object ValueFromPipelineByPropertyName).Count | Should -BeGreaterThan 0
     }
 
     It 'writes a verbose line for each AWS call with its duration' {
