@@ -88,16 +88,7 @@ function Start-ExternalProcess {
         [string[]]$ArgumentList = @(),
         [hashtable]$Environment = @{}
     )
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.RedirectStandardInput = $true
-    $psi.WorkingDirectory = $script:RepoRoot
-    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
-    foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($key) }
-    foreach ($key in $Environment.Keys) { $psi.Environment[$key] = [string]$Environment[$key] }
-    $process = [System.Diagnostics.Process]::Start($psi)
+    $process = [System.Diagnostics.Process]::Start((New-ExternalStartInfo -FilePath $FilePath -ArgumentList $ArgumentList -Environment $Environment))
     $process.StandardInput.Close()
     [pscustomobject]@{
         Process = $process

@@ -120,34 +120,6 @@ function Get-WriterVariables([string]$Endpoint, [hashtable]$Credential) {
     $vars
 }
 
-function Invoke-WithStdin {
-    # Invoke-External with a text on stdin (the records can be too long for a command line).
-    param([string]$FilePath, [string[]]$ArgumentList, [hashtable]$Environment = @{}, [string]$InputText, [int]$TimeoutSeconds = 120)
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.RedirectStandardInput = $true
-    $psi.WorkingDirectory = $script:RepoRoot
-    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
-    foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($key) }
-    foreach ($key in $Environment.Keys) { $psi.Environment[$key] = [string]$Environment[$key] }
-    $process = [System.Diagnostics.Process]::Start($psi)
-    try {
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        $process.StandardInput.Write($InputText)
-        $process.StandardInput.Close()
-        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
-            $process.Kill($true)
-            throw "$FilePath did not finish within $TimeoutSeconds s."
-        }
-        $process.WaitForExit()
-        [pscustomobject]@{ ExitCode = $process.ExitCode; StdOut = $stdout.GetAwaiter().GetResult(); StdErr = $stderr.GetAwaiter().GetResult() }
-    }
-    finally { $process.Dispose() }
-}
-
 function Invoke-KinesisOps {
     # Runs boto3 operations in one python process (see $KinesisOpsPy above) as -Credential or,
     # with -RoleArn, as that role assumed with -Credential. Returns one result per operation;
@@ -166,7 +138,7 @@ function Invoke-KinesisOps {
         $copy
     }
     $spec = [ordered]@{ roleArn = $RoleArn; ops = @($ops) }
-    $run = Invoke-WithStdin -FilePath python3 -ArgumentList @('-c', $script:KinesisOpsPy, $Endpoint) `
+    $run = Invoke-External -FilePath python3 -ArgumentList @('-c', $script:KinesisOpsPy, $Endpoint) `
         -Environment (Get-WriterVariables $Endpoint $Credential) -InputText (ConvertTo-Json -InputObject $spec -Depth 6 -Compress)
     if ($run.ExitCode -ne 0) { throw "boto3 operations failed (exit $($run.ExitCode)):`n$($run.StdErr)" }
     $results = $run.StdOut | ConvertFrom-Json
@@ -216,7 +188,7 @@ function New-KplAggregate {
     $items = foreach ($r in $UserRecord) {
         ConvertTo-WireItem $r
     }
-    $run = Invoke-WithStdin -FilePath node -ArgumentList @('-e', $script:AggregateJs, $script:EmulatorDir) `
+    $run = Invoke-External -FilePath node -ArgumentList @('-e', $script:AggregateJs, $script:EmulatorDir) `
         -InputText (ConvertTo-Json -InputObject @($items) -Depth 3 -Compress)
     if ($run.ExitCode -ne 0) { throw "aws-kinesis-agg failed (exit $($run.ExitCode)):`n$($run.StdErr)" }
     $aggregates = @($run.StdOut | ConvertFrom-Json)

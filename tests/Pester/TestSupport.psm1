@@ -38,16 +38,15 @@ function Import-BuiltModule {
     Import-Module $path -Global -Force -PassThru
 }
 
-function Invoke-External {
-    # Runs a program with an exact environment: the inherited AWS_* variables are dropped and
-    # only $Environment applies. Returns ExitCode, StdOut, StdErr (stdout and stderr are read
-    # concurrently so a chatty child cannot block on a full pipe).
+function New-ExternalStartInfo {
+    # How every test starts a program: redirected streams, the repository as working folder, and
+    # an exact environment (the inherited AWS_* variables dropped, only $Environment applied).
     [CmdletBinding()]
+    [OutputType([System.Diagnostics.ProcessStartInfo])]
     param(
         [Parameter(Mandatory)][string]$FilePath,
         [string[]]$ArgumentList = @(),
-        [hashtable]$Environment = @{},
-        [int]$TimeoutSeconds = 120
+        [hashtable]$Environment = @{}
     )
     $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
     $psi.UseShellExecute = $false
@@ -58,12 +57,27 @@ function Invoke-External {
     foreach ($a in $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
     foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($key) }
     foreach ($key in $Environment.Keys) { $psi.Environment[$key] = [string]$Environment[$key] }
+    $psi
+}
 
-    $process = [System.Diagnostics.Process]::Start($psi)
+function Invoke-External {
+    # Runs a program with an exact environment (New-ExternalStartInfo), optionally with a text on
+    # stdin (records can be too long for a command line). Returns ExitCode, StdOut, StdErr (read
+    # concurrently so a chatty child cannot block on a full pipe).
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$FilePath,
+        [string[]]$ArgumentList = @(),
+        [hashtable]$Environment = @{},
+        [string]$InputText,
+        [int]$TimeoutSeconds = 120
+    )
+    $process = [System.Diagnostics.Process]::Start((New-ExternalStartInfo -FilePath $FilePath -ArgumentList $ArgumentList -Environment $Environment))
     try {
-        $process.StandardInput.Close()
         $stdout = $process.StandardOutput.ReadToEndAsync()
         $stderr = $process.StandardError.ReadToEndAsync()
+        if ($InputText) { $process.StandardInput.Write($InputText) }
+        $process.StandardInput.Close()
         if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
             $process.Kill($true)
             throw "$FilePath $($ArgumentList -join ' ') did not finish within $TimeoutSeconds s."
@@ -243,6 +257,6 @@ function Read-ReferenceStream {
     $run.StdOut | ConvertFrom-Json
 }
 
-Export-ModuleMember -Function Get-RepoRoot, Import-BuiltModule, Invoke-External, New-MotoWorld, Remove-TestWorld,
+Export-ModuleMember -Function Get-RepoRoot, Import-BuiltModule, New-ExternalStartInfo, Invoke-External, New-MotoWorld, Remove-TestWorld,
     Use-AwsEnvironment, Restore-AwsEnvironment, Use-OperatorEnvironment, Invoke-AwsCli, Get-RoleCredential,
     Read-ReferenceStream
