@@ -132,7 +132,11 @@ for i in range(0, len(records), 500):
 print(json.dumps(out))
 '@
 
-function Get-WriterEnvironment([string]$Endpoint, [hashtable]$Credential, [string]$Region = 'us-east-1') {
+function Get-CredentialEnvironment {
+    # Environment for a boto3 / aws CLI child: these credentials, this region, no shared files,
+    # no instance metadata.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][hashtable]$Credential, [string]$Region = 'us-east-1')
     $vars = @{
         AWS_ACCESS_KEY_ID           = $Credential.AccessKeyId
         AWS_SECRET_ACCESS_KEY       = $Credential.SecretAccessKey
@@ -159,7 +163,7 @@ function Start-ReferencePut {
     )
     $json = ConvertTo-Json -InputObject @($Records | ForEach-Object { @{ partitionKey = $_.partitionKey; data = $_.data } }) -Compress -Depth 3
     Start-ExternalProcess -FilePath python3 -ArgumentList @('-c', $script:PutRecordsPy, $Endpoint, $StreamName, $DelaySeconds, $json) `
-        -Environment (Get-WriterEnvironment $Endpoint $Credential)
+        -Environment (Get-CredentialEnvironment $Credential)
 }
 
 function Invoke-ReferencePut {
@@ -244,4 +248,4 @@ function Get-CaughtError {
 }
 
 Export-ModuleMember -Function Import-ModuleUnderTest, Invoke-WithTimeout, Wait-TimedJob, Start-ExternalProcess,
-    Wait-ExternalProcess, Start-ReferencePut, Invoke-ReferencePut, New-OwnerStream, New-KinesisLocalStream, Complete-KinesisLocalStream, Get-CaughtError
+    Wait-ExternalProcess, Start-ReferencePut, Invoke-ReferencePut, New-OwnerStream, New-KinesisLocalStream, Complete-KinesisLocalStream, Get-CaughtError, Get-CredentialEnvironment

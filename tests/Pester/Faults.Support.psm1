@@ -224,23 +224,6 @@ function Compare-ReadToWritten {
     }
 }
 
-function Get-CredentialEnvironment {
-    # Environment for a boto3 / aws CLI child: these credentials, us-east-1, no shared files.
-    [CmdletBinding()]
-    param([Parameter(Mandatory)][hashtable]$Credential, [string]$Region = 'us-east-1')
-    $vars = @{
-        AWS_ACCESS_KEY_ID           = $Credential.AccessKeyId
-        AWS_SECRET_ACCESS_KEY       = $Credential.SecretAccessKey
-        AWS_REGION                  = $Region
-        AWS_DEFAULT_REGION          = $Region
-        AWS_CONFIG_FILE             = '/nonexistent/kxa-tests'
-        AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/kxa-tests'
-        AWS_EC2_METADATA_DISABLED   = 'true'
-    }
-    if ($Credential['SessionToken']) { $vars['AWS_SESSION_TOKEN'] = $Credential.SessionToken }
-    $vars
-}
-
 function Start-ChildPwsh {
     # A separate pwsh running -Script (text) with the given environment (AWS_* of this process
     # dropped). stdout/stderr are collected; finish with Wait-ExternalProcess. Returns the
@@ -262,4 +245,4 @@ function Start-ChildPwsh {
 }
 
 Export-ModuleMember -Function Start-FaultProxy, Stop-FaultProxy, Set-FaultRule, Reset-FaultProxy, Get-FaultLog, Get-FaultRequestCount,
-    Start-PersistentKinesisLocal, Invoke-KinesisLocalCall, Compare-ReadToWritten, Get-CredentialEnvironment, Start-ChildPwsh
+    Start-PersistentKinesisLocal, Invoke-KinesisLocalCall, Compare-ReadToWritten, Start-ChildPwsh

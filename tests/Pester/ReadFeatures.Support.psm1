@@ -106,20 +106,6 @@ process.stdin.on('end', () => {
 });
 '@
 
-function Get-WriterVariables([string]$Endpoint, [hashtable]$Credential) {
-    $vars = @{
-        AWS_ACCESS_KEY_ID           = $Credential.AccessKeyId
-        AWS_SECRET_ACCESS_KEY       = $Credential.SecretAccessKey
-        AWS_REGION                  = 'us-east-1'
-        AWS_DEFAULT_REGION          = 'us-east-1'
-        AWS_CONFIG_FILE             = '/nonexistent/kxa-tests'
-        AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/kxa-tests'
-        AWS_EC2_METADATA_DISABLED   = 'true'
-    }
-    if ($Credential['SessionToken']) { $vars['AWS_SESSION_TOKEN'] = $Credential.SessionToken }
-    $vars
-}
-
 function Invoke-KinesisOps {
     # Runs boto3 operations in one python process (see $KinesisOpsPy above) as -Credential or,
     # with -RoleArn, as that role assumed with -Credential. Returns one result per operation;
@@ -139,7 +125,7 @@ function Invoke-KinesisOps {
     }
     $spec = [ordered]@{ roleArn = $RoleArn; ops = @($ops) }
     $run = Invoke-External -FilePath python3 -ArgumentList @('-c', $script:KinesisOpsPy, $Endpoint) `
-        -Environment (Get-WriterVariables $Endpoint $Credential) -InputText (ConvertTo-Json -InputObject $spec -Depth 6 -Compress)
+        -Environment (Get-CredentialEnvironment $Credential) -InputText (ConvertTo-Json -InputObject $spec -Depth 6 -Compress)
     if ($run.ExitCode -ne 0) { throw "boto3 operations failed (exit $($run.ExitCode)):`n$($run.StdErr)" }
     $results = $run.StdOut | ConvertFrom-Json
     foreach ($r in $results) {

@@ -183,11 +183,6 @@ namespace KinesisXAcct.Commands
             }
         });
 
-        protected override void StopProcessing()
-        {
-            base.StopProcessing();
-        }
-
         private void CloseCheckpoint()
         {
             if (_checkpoint == null) return;
@@ -228,7 +223,7 @@ namespace KinesisXAcct.Commands
                         if (batch.Records.Count > 0) lastRecordAt = DateTime.UtcNow;
                         stopped = Deliver(batch);
                         WriteMessages();
-                        ShowProgress(force: false);
+                        ShowProgress();
                     }
 
                     if (stopped) break;
@@ -236,7 +231,7 @@ namespace KinesisXAcct.Commands
                     while (!((IAsyncResult)more).AsyncWaitHandle.WaitOne(100))
                     {
                         WriteMessages();
-                        ShowProgress(force: false);
+                        ShowProgress();
                         if (IdleTimeout > TimeSpan.Zero && DateTime.UtcNow - lastRecordAt >= IdleTimeout)
                         {
                             WriteVerbose($"No record for {IdleTimeout}; stopping (-IdleTimeout).");
@@ -340,10 +335,10 @@ namespace KinesisXAcct.Commands
         }
 
         /// <summary>While catching up: records read and how far the slowest shard is behind its tip.</summary>
-        private void ShowProgress(bool force)
+        private void ShowProgress()
         {
             DateTime now = DateTime.UtcNow;
-            if (!force && now - _lastProgress < ProgressInterval) return;
+            if (now - _lastProgress < ProgressInterval) return;
             _lastProgress = now;
             var slowest = Messages.Slowest();
             if (!_progressShown && (slowest == null || slowest.Value.MillisBehind == 0)) return; // caught up: nothing worth showing
