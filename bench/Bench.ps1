@@ -9,16 +9,22 @@
       - moto (bench/moto_bench_server.py: moto's own server app, streams filled through moto's models,
         because filling moto over PutRecords is quadratic and takes many minutes for 200,000 records);
       - the prepared-response Kinesis endpoint (KinesisXAcct.Bench serve).
-    Every contender runs in a fresh process, on the same data, in the same run; runs are interleaved
-    (a, b, d, e, a, b, d, e, ...) so drift on this shared machine hits every contender alike, and the
-    median is reported. Throughput contenders read a small warm-up stream first in the same process and
-    time only the real read; cold start is timed from process start to the first record on stdout.
+    Every contender runs in a fresh process, on the same data, in the same run. The host's speed drifts
+    by up to half within a minute (a fixed Python loop: 0.37-0.54 s), so contenders are compared in
+    rounds: one run of each, back to back, the order rotated every round; a ratio between two
+    contenders is taken within each round and the median of those paired ratios is reported (and
+    judged), beside the medians of the raw times. Throughput contenders read a warm-up stream first in
+    the same process and time only the real read; the ceiling is measured twice: as the first big read
+    of a process and in steady state (after a full read of a twin stream, the JIT's tiers settled).
+    Cold start is timed from process start to the first record on stdout.
 #>
 [CmdletBinding()]
 param(
     [string]$RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '..')).Path,
-    # Runs per contender for throughput and ceiling (median reported).
+    # Rounds for the ceiling (median reported).
     [ValidateRange(1, 20)][int]$Runs = 3,
+    # Rounds for the moto read (median of paired ratios reported).
+    [ValidateRange(1, 20)][int]$MotoRuns = 5,
     # 1. moto: records in the 4-shard stream.
     [ValidateRange(4000, 2000000)][int]$MotoRecords = 200000,
     # 1. the AWS CLI reads this many shards of the moto stream (extrapolated to all four).
@@ -216,15 +222,18 @@ try {
     }
     $throughput = [ordered]@{}
     foreach ($key in $contenders.Keys) { $throughput[$key] = [System.Collections.Generic.List[object]]::new() }
-    for ($run = 1; $run -le $Runs; $run++) {
-        foreach ($key in $contenders.Keys) {
+    $keys = @($contenders.Keys)
+    for ($run = 1; $run -le $MotoRuns; $run++) {
+        # Rotated every round: no contender always runs first (or right after another).
+        $order = @(for ($i = 0; $i -lt $keys.Count; $i++) { $keys[($i + $run - 1) % $keys.Count] })
+        foreach ($key in $order) {
             $c = $contenders[$key]
             $motoCpu0 = (Get-Process -Id $moto.ProcessId).TotalProcessorTime
             $r = Invoke-Measured -Label $c.Label -FilePath $c.File -ArgumentList $c.Args
             $r | Add-Member motoCpuSeconds ((Get-Process -Id $moto.ProcessId).TotalProcessorTime - $motoCpu0).TotalSeconds
             if ([long]$r.records -ne $MotoRecords) { throw "$($c.Label) read $($r.records) records, not $MotoRecords." }
             $throughput[$key].Add($r)
-            Write-Progress-Line ("1. run {0}/{1} {2,-6} {3,7:N2} s  ({4:N0} records; CPU: reader {5:N1} s, moto {6:N1} s)" -f $run, $Runs, $key, $r.seconds, $r.records, $r.cpuSeconds, $r.motoCpuSeconds)
+            Write-Progress-Line ("1. run {0}/{1} {2,-6} {3,7:N2} s  ({4:N0} records; CPU: reader {5:N1} s, moto {6:N1} s)" -f $run, $MotoRuns, $key, $r.seconds, $r.records, $r.cpuSeconds, $r.motoCpuSeconds)
         }
     }
     $cli = Invoke-Measured -Label '(c) AWS CLI loop' -FilePath $Python -TimeoutSeconds 900 -ArgumentList @(
@@ -267,7 +276,8 @@ try {
     $prepPort = Get-FreeTcpPort
     $shardCounts = 1, 4, 16
     $streams = @('--stream', 'warm:1:10000')
-    foreach ($n in $shardCounts) { $streams += @('--stream', "c${n}:${n}:$([int][math]::Ceiling($CeilingRecords / $n))") }
+    # c<n>: the measured stream; w<n>: its twin (same shape), read first for the steady-state runs.
+    foreach ($n in $shardCounts) { foreach ($prefix in 'c', 'w') { $streams += @('--stream', "${prefix}${n}:${n}:$([int][math]::Ceiling($CeilingRecords / $n))") } }
     $streams += @('--stream', "msmall:4:$([int]($MemoryRecords / 40))", '--stream', "mlarge:4:$([int]($MemoryRecords / 4))")
     $prepared = Start-Server -Name 'prepared' -FilePath $Dotnet -Port $prepPort -ArgumentList (@($BenchDll, 'serve', '--port', $prepPort, '--size', $RecordSize) + $streams) -Probe {
         param($s) (Get-Content -LiteralPath $s.LogPath -ErrorAction SilentlyContinue) -match '^READY'
@@ -275,10 +285,10 @@ try {
     $servers.Add($prepared)
     Write-Progress-Line "prepared-response endpoint ready at $($prepared.Endpoint)"
 
-    function Invoke-PwshRead([string]$Stream, [string]$Label, [hashtable]$ExtraEnvironment = @{}) {
+    function Invoke-PwshRead([string]$Stream, [string]$Label, [hashtable]$ExtraEnvironment = @{}, [string]$Warm = 'warm') {
         $null = Invoke-PreparedControl $prepared.Endpoint 'Reset' $Stream
         $r = Invoke-Measured -Label $Label -FilePath $Pwsh.FilePath -Environment (Get-BenchEnvironment $ExtraEnvironment) -ArgumentList (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File',
-                (Join-Path $BenchDir 'read_pwsh.ps1'), '-ModulePath', $ModulePath, '-StreamName', $Stream, '-EndpointUrl', $prepared.Endpoint, '-Warm', 'warm'))
+                (Join-Path $BenchDir 'read_pwsh.ps1'), '-ModulePath', $ModulePath, '-StreamName', $Stream, '-EndpointUrl', $prepared.Endpoint, '-Warm', $Warm))
         $stats = Invoke-PreparedControl $prepared.Endpoint 'Stats' $Stream
         if ([long]$r.records -ne [long]$stats.records) { throw "$Label counted $($r.records) records; the endpoint served $($stats.records)." }
         $r | Add-Member stats $stats -PassThru
@@ -287,7 +297,7 @@ try {
     $ceiling = [ordered]@{}
     foreach ($n in $shardCounts) {
         $ceiling["$n"] = [ordered]@{}
-        foreach ($k in 'pwsh', 'boto3', 'client') { $ceiling["$n"][$k] = [System.Collections.Generic.List[object]]::new() }
+        foreach ($k in 'pwsh', 'pwshSteady', 'boto3', 'client', 'clientSteady') { $ceiling["$n"][$k] = [System.Collections.Generic.List[object]]::new() }
     }
     # Diagnosis: the same 16-shard pwsh read with the JIT's tiering changed (see results.md).
     $diagnosis = [ordered]@{
@@ -299,17 +309,26 @@ try {
     foreach ($k in $diagnosis.Keys) { $diag[$k] = [System.Collections.Generic.List[object]]::new() }
     for ($run = 1; $run -le $Runs; $run++) {
         foreach ($n in $shardCounts) {
+            $invokeClient = {
+                param([string]$Warm, [string]$Label)
+                $null = Invoke-PreparedControl $prepared.Endpoint 'Reset' "c$n"
+                $c = Invoke-Measured -Label $Label -FilePath $Dotnet -ArgumentList @($BenchDll, 'client', '--endpoint', $prepared.Endpoint, '--stream', "c$n", '--warm', $Warm)
+                $c | Add-Member stats (Invoke-PreparedControl $prepared.Endpoint 'Stats' "c$n") -PassThru
+            }
             $p = Invoke-PwshRead "c$n" "ceiling pwsh $n shards"
-            $null = Invoke-PreparedControl $prepared.Endpoint 'Reset' "c$n"
-            $c = Invoke-Measured -Label "ceiling client $n shards" -FilePath $Dotnet -ArgumentList @($BenchDll, 'client', '--endpoint', $prepared.Endpoint, '--stream', "c$n", '--warm', 'warm')
-            $c | Add-Member stats (Invoke-PreparedControl $prepared.Endpoint 'Stats' "c$n")
+            $ps = Invoke-PwshRead "c$n" "ceiling pwsh $n shards, steady state" -Warm "w$n"
+            $c = & $invokeClient 'warm' "ceiling client $n shards"
+            $cs = & $invokeClient "w$n" "ceiling client $n shards, steady state"
             $b = Invoke-Measured -Label "ceiling boto3 $n shards" -FilePath $Python -ArgumentList @(
                 (Join-Path $BenchDir 'boto3_read.py'), '--endpoint', $prepared.Endpoint, '--stream', "c$n", '--warm', 'warm', '--max-records', $Boto3CeilingRecords)
             $ceiling["$n"].pwsh.Add($p)
+            $ceiling["$n"].pwshSteady.Add($ps)
             $ceiling["$n"].client.Add($c)
+            $ceiling["$n"].clientSteady.Add($cs)
             $ceiling["$n"].boto3.Add($b)
-            Write-Progress-Line ("2. run {0}/{1} {2,2} shards: pwsh {3:N0} rec/s (max {4} GetRecords/s/shard), C# client {5:N0} rec/s, boto3 {6:N0} rec/s" -f $run, $Runs, $n,
-                ($p.records / $p.seconds), $p.stats.maxCallsPerSecondPerShard, ($c.records / $c.seconds), ($b.records / $b.seconds))
+            Write-Progress-Line ("2. run {0}/{1} {2,2} shards: pwsh {3:N0} rec/s first read, {4:N0} steady (max {5} GetRecords/s/shard); C# client {6:N0} / {7:N0}; boto3 {8:N0} rec/s" -f $run, $Runs, $n,
+                ($p.records / $p.seconds), ($ps.records / $ps.seconds), [math]::Max([int]$p.stats.maxCallsPerSecondPerShard, [int]$ps.stats.maxCallsPerSecondPerShard),
+                ($c.records / $c.seconds), ($cs.records / $cs.seconds), ($b.records / $b.seconds))
         }
         foreach ($k in $diagnosis.Keys) {
             $p = Invoke-PwshRead 'c16' "ceiling pwsh 16 shards, $k" $diagnosis[$k]
@@ -356,6 +375,15 @@ $versions = [ordered]@{
 
 $med = @{}
 foreach ($key in $throughput.Keys) { $med[$key] = Get-Median ($throughput[$key] | ForEach-Object { [double]$_.seconds }) }
+# Paired ratios: within each round (contenders back to back), then the median over the rounds.
+function Get-PairedTimes([string]$Numerator, [string]$Denominator) {
+    @(for ($i = 0; $i -lt $throughput[$Numerator].Count; $i++) { [double]$throughput[$Numerator][$i].seconds / [double]$throughput[$Denominator][$i].seconds })
+}
+$vsBoto3 = @{}; $vsFloor = @{}
+foreach ($key in $throughput.Keys) {
+    $vsBoto3[$key] = @(Get-PairedTimes 'boto3' $key)
+    $vsFloor[$key] = @(Get-PairedTimes $key 'floor')
+}
 $cliFull = $cli.seconds * ($MotoRecords / [double]$cli.records)
 $recordsPerSecond = { param($seconds) $MotoRecords / $seconds }
 
@@ -366,52 +394,60 @@ $lines.Add("Generated by ``dotnet pwsh ./build.ps1 -Task Bench`` on $((Get-Date)
 $lines.Add('')
 $lines.Add("- Machine: nproc $([Environment]::ProcessorCount), CPU $cpu, memory $memGiB GiB; load average (1/5/15 min) $loadBefore at start, $loadAfterMoto after the moto reads, $loadAfter at the end. The machine is shared: absolute times drift with the load, ratios within a run hold.")
 $lines.Add("- Versions: dotnet SDK $($versions.dotnet), pwsh $($versions.pwsh), moto $($versions.moto), boto3 $($versions.boto3), Python $($versions.python), $($versions.awscli); KinesisXAcct $($versions.module) at $($versions.commit)$(if ($dirty) { ' (src/module modified in the work tree)' })")
-$lines.Add("- Runs: median of $Runs runs per contender (each run a fresh process, contenders interleaved); start-up median of $StartupRuns; memory $MemoryRuns run(s) per size.")
+$lines.Add("- Runs: moto $MotoRuns rounds, ceiling $Runs rounds (a round: one fresh process per contender, back to back, the order rotated on moto); ratios between contenders are medians of the ratios within each round; start-up median of $StartupRuns; memory $MemoryRuns run(s) per size.")
 $lines.Add('')
 $lines.Add("## 1. Read throughput on moto: 4 shards, $(Format-Number $MotoRecords) records of $RecordSize bytes")
 $lines.Add('')
-$lines.Add('| Contender | median s | runs (s) | records/s | boto3 time ÷ this | this ÷ floor time | reader CPU s | moto CPU s |')
+$lines.Add('| Contender | median s | runs (s) | records/s | boto3 time ÷ this (paired) | this ÷ floor time (paired) | reader CPU s | moto CPU s |')
 $lines.Add('|---|---:|---|---:|---:|---:|---:|---:|')
 foreach ($key in 'pwsh', 'boto3', 'client', 'floor') {
     $c = $contenders[$key]
     $cpu = Get-Median ($throughput[$key] | ForEach-Object { [double]$_.cpuSeconds })
     $motoCpu = Get-Median ($throughput[$key] | ForEach-Object { [double]$_.motoCpuSeconds })
-    $lines.Add("| $($c.Label) | $(Format-Number $med[$key] 2) | $(Format-Runs ($throughput[$key] | ForEach-Object { [double]$_.seconds })) | $(Format-Number (& $recordsPerSecond $med[$key])) | $(Format-Number ($med.boto3 / $med[$key]) 2)× | $(Format-Number ($med[$key] / $med.floor) 2)× | $(Format-Number $cpu 1) | $(Format-Number $motoCpu 1) |")
+    $lines.Add("| $($c.Label) | $(Format-Number $med[$key] 2) | $(Format-Runs ($throughput[$key] | ForEach-Object { [double]$_.seconds })) | $(Format-Number (& $recordsPerSecond $med[$key])) | $(Format-Number (Get-Median $vsBoto3[$key]) 2)× | $(Format-Number (Get-Median $vsFloor[$key]) 2)× | $(Format-Number $cpu 1) | $(Format-Number $motoCpu 1) |")
 }
 $lines.Add("| (c) AWS CLI loop, one process per call (extrapolated) | $(Format-Number $cliFull 2) | 1 run: $(Format-Number $cli.seconds 2) s for $(Format-Number $cli.records) records | $(Format-Number (& $recordsPerSecond $cliFull)) | $(Format-Number ($med.boto3 / $cliFull) 2)× | $(Format-Number ($cliFull / $med.floor) 2)× | | |")
+$lines.Add('')
+$lines.Add("Paired ratios of (a), round by round: boto3 ÷ pwsh $(Format-Runs $vsBoto3.pwsh); pwsh ÷ floor $(Format-Runs $vsFloor.pwsh). The raw times wander with the host (the floor alone: $(Format-Runs ($throughput.floor | ForEach-Object { [double]$_.seconds })) s for the same requests), so a ratio of medians taken from different rounds mixes host speeds; the paired ratio compares contenders that ran a few seconds apart. The CLI row, one run, is compared with the medians.")
 $lines.Add('')
 $lines.Add("moto answers GetRecords without a Limit (the boto3 loop and the CLI) with the whole shard in one call, and with Limit 10,000 (our reader, the floor) in pages; either way it builds every record in Python on one thread (the GIL), which is the floor. The CLI read $($cli.shardsRead) of $($cli.shardsTotal) shards ($($cli.processes) aws processes, one run) and is extrapolated by records ($(Format-Number $MotoRecords) ÷ $(Format-Number $cli.records)); its one list-shards call is counted in full. CPU columns (medians): the reader process's CPU time during the timed read (all its threads: for pwsh that includes the pipeline thread, the shard readers, the JIT and the GC) and moto's over the whole contender process; with 2 cores and moto needing about one, a reader's own CPU comes out of moto's share.")
 $lines.Add('')
 
 $lines.Add("## 2. Client ceiling: prepared-response endpoint, $(Format-Number $CeilingRecords) records of $RecordSize bytes per stream")
 $lines.Add('')
-$lines.Add('| Shards | pwsh median s | pwsh records/s | pwsh payload MB/s | boto3 records/s | pwsh ÷ boto3 | pwsh vs 1 shard | C# client records/s (no PowerShell) | CPU s for the read (pwsh / C# / boto3 per the same records) | GetRecords calls | max calls/s on one shard (pwsh / C#) | min gap between calls, ms (pwsh / C#) |')
-$lines.Add('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+$lines.Add('| Shards | pwsh steady: median s | records/s | payload MB/s | boto3 records/s | pwsh ÷ boto3 (paired) | pwsh vs 1 shard | pwsh first read: records/s | ÷ boto3 (paired) | C# client records/s, steady / first read | CPU s for the read, steady (pwsh / C# / boto3 per the same records) | GetRecords calls | max calls/s on one shard (pwsh / C#) | min gap between calls, ms (pwsh / C#) |')
+$lines.Add('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
 $ceilingRate = @{}
+$rateOf = { param($list) @($list | ForEach-Object { $_.records / [double]$_.seconds }) }
+$pairedRate = { param($a, $b) $ra = @(& $rateOf $a); $rb = @(& $rateOf $b); Get-Median @(for ($i = 0; $i -lt $ra.Count; $i++) { $ra[$i] / $rb[$i] }) }
 foreach ($n in $shardCounts) {
-    $pw = $ceiling["$n"].pwsh
+    $set = $ceiling["$n"]
+    $pw = $set.pwshSteady
     $pwSeconds = Get-Median ($pw | ForEach-Object { [double]$_.seconds })
-    $pwRate = Get-Median ($pw | ForEach-Object { $_.records / [double]$_.seconds })
-    $boRate = Get-Median ($ceiling["$n"].boto3 | ForEach-Object { $_.records / [double]$_.seconds })
-    $ceilingRate["$n"] = @{ pwsh = $pwRate; boto3 = $boRate }
-    $csRate = Get-Median ($ceiling["$n"].client | ForEach-Object { $_.records / [double]$_.seconds })
-    $ceilingRate["$n"].client = $csRate
+    $ceilingRate["$n"] = @{
+        pwsh = Get-Median (& $rateOf $pw); pwshFirst = Get-Median (& $rateOf $set.pwsh); boto3 = Get-Median (& $rateOf $set.boto3)
+        client = Get-Median (& $rateOf $set.clientSteady); clientFirst = Get-Median (& $rateOf $set.client)
+        vsBoto3 = & $pairedRate $pw $set.boto3; firstVsBoto3 = & $pairedRate $set.pwsh $set.boto3
+    }
+    $cr = $ceilingRate["$n"]
     $maxCalls = { param($list) ($list | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum }
     $minGap = { param($list) $g = @($list | ForEach-Object { [double]$_.stats.minGapMs } | Where-Object { $_ -ge 0 }); if ($g) { Format-Number ($g | Measure-Object -Minimum).Minimum 0 } else { 'n/a' } }
-    $lines.Add("| $n | $(Format-Number $pwSeconds 2) | $(Format-Number $pwRate) | $(Format-Number ($pwRate * $RecordSize / 1e6) 1) | $(Format-Number $boRate) | $(Format-Number ($pwRate / $boRate) 2)× | $(Format-Number ($pwRate / $ceilingRate['1'].pwsh) 2)× | $(Format-Number $csRate) | $(Format-Number (Get-Median ($pw | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($ceiling["$n"].client | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($ceiling["$n"].boto3 | ForEach-Object { $_.cpuSeconds * $pw[0].records / [double]$_.records })) 2) | $($pw[0].stats.calls) | $(& $maxCalls $pw) / $(& $maxCalls $ceiling["$n"].client) | $(& $minGap $pw) / $(& $minGap $ceiling["$n"].client) |")
+    $allPwsh = @($pw) + @($set.pwsh)
+    $allClient = @($set.clientSteady) + @($set.client)
+    $lines.Add("| $n | $(Format-Number $pwSeconds 2) | $(Format-Number $cr.pwsh) | $(Format-Number ($cr.pwsh * $RecordSize / 1e6) 1) | $(Format-Number $cr.boto3) | $(Format-Number $cr.vsBoto3 2)× | $(Format-Number ($cr.pwsh / $ceilingRate['1'].pwsh) 2)× | $(Format-Number $cr.pwshFirst) | $(Format-Number $cr.firstVsBoto3 2)× | $(Format-Number $cr.client) / $(Format-Number $cr.clientFirst) | $(Format-Number (Get-Median ($pw | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($set.clientSteady | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($set.boto3 | ForEach-Object { $_.cpuSeconds * $pw[0].records / [double]$_.records })) 2) | $($pw[0].stats.calls) | $(& $maxCalls $allPwsh) / $(& $maxCalls $allClient) | $(& $minGap $allPwsh) / $(& $minGap $allClient) |")
 }
 $lines.Add('')
-$lines.Add('Diagnosis, the 16-shard pwsh read again with the .NET JIT''s tiering changed through the environment (not a fix the module can ship; it locates the cost):')
+$lines.Add('Why the first read is slower: the 16-shard first read again with the .NET JIT''s tiering changed through the environment (not a fix the module can ship; it locates the cost):')
 $lines.Add('')
 $lines.Add('| pwsh, 16 shards | median records/s | runs (records/s) | vs default |')
 $lines.Add('|---|---:|---|---:|')
-$lines.Add("| default | $(Format-Number $ceilingRate['16'].pwsh) | $(Format-Runs ($ceiling['16'].pwsh | ForEach-Object { $_.records / [double]$_.seconds }) 0) | 1.00× |")
+$lines.Add("| default | $(Format-Number $ceilingRate['16'].pwshFirst) | $(Format-Runs (& $rateOf $ceiling['16'].pwsh) 0) | 1.00× |")
 foreach ($k in $diag.Keys) {
     $rates = $diag[$k] | ForEach-Object { $_.records / [double]$_.seconds }
-    $lines.Add("| $k | $(Format-Number (Get-Median $rates)) | $(Format-Runs $rates 0) | $(Format-Number ((Get-Median $rates) / $ceilingRate['16'].pwsh) 2)× |")
+    $lines.Add("| $k | $(Format-Number (Get-Median $rates)) | $(Format-Runs $rates 0) | $(Format-Number ((Get-Median $rates) / $ceilingRate['16'].pwshFirst) 2)× |")
 }
 $lines.Add('')
-$lines.Add("pwsh: ``Read-KinesisRecord -StartingPosition TrimHorizon | Out-Null``, fresh process, after a 10,000-record warm-up read. boto3: the seed loop on the same endpoint, stopped after $(Format-Number $Boto3CeilingRecords) records (shard after shard, so its rate does not depend on the shard count). C# client: bench/KinesisXAcct.Bench ``client`` (KinesisHttpClient + StreamRecordReader into a channel, no PowerShell), same warm-up. The endpoint counts every GetRecords call per shard: ""max calls/s"" is the most calls any shard received within one second (arrival times at the server), over all runs; ""min gap"" the shortest time between two calls on one shard (n/a: one call per shard).")
+$lines.Add("pwsh: ``Read-KinesisRecord -StartingPosition TrimHorizon | Out-Null`` in a fresh process. First read: after a 10,000-record warm-up read (assemblies loaded, connections open), so the read itself runs while the JIT is still moving PowerShell's and our methods from tier 0 to optimized code. Steady state: after a full read of a twin stream of the same shape, so the JIT has settled; this is the rate a long read or a -Follow sustains, and the one the ceiling targets are judged on. The gap between the two is JIT warm-up: PowerShell's own assembly in the pinned dotnet tool carries no ReadyToRun code (an installed PowerShell package does), so every binding method starts in tier 0. boto3: the seed loop on the same endpoint, stopped after $(Format-Number $Boto3CeilingRecords) records (shard after shard, so its rate does not depend on the shard count). C# client: bench/KinesisXAcct.Bench ``client`` (KinesisHttpClient + StreamRecordReader into a channel, no PowerShell), the same two warm-ups. The endpoint counts every GetRecords call per shard: ""max calls/s"" is the most calls any shard received within one second (arrival times at the server), over all runs; ""min gap"" the shortest time between two calls on one shard (n/a: one call per shard).")
 $lines.Add('')
 
 $lines.Add('## 3. Start-up on moto: cold process to the first record printed')
@@ -447,13 +483,17 @@ $lines.Add('')
 # Targets
 function Get-Verdict([bool]$Ok) { if ($Ok) { 'met' } else { '**missed**' } }
 $t16 = $ceilingRate['16']
+$pwBoto3 = Get-Median $vsBoto3.pwsh
+$pwFloor = Get-Median $vsFloor.pwsh
+$maxCallsAll = ($ceiling.Values | ForEach-Object { @($_.pwsh) + @($_.pwshSteady) } | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum
+$first = " (first read in a process: {0})"
 $targets = @(
-    ,@('Throughput on moto ≥ 1.3× the boto3 loop', "$(Format-Number ($med.boto3 / $med.pwsh) 2)×", ($med.boto3 / $med.pwsh -ge 1.3))
-    ,@('Throughput on moto within 1.15× of the floor', "$(Format-Number ($med.pwsh / $med.floor) 2)×", ($med.pwsh / $med.floor -le 1.15))
-    ,@('Ceiling, 16 shards ≥ 5× the boto3 loop', "$(Format-Number ($t16.pwsh / $t16.boto3) 2)×", ($t16.pwsh / $t16.boto3 -ge 5))
-    ,@('Ceiling, 16 shards ≥ 40 MB/s of payload', "$(Format-Number ($t16.pwsh * $RecordSize / 1e6) 1) MB/s", ($t16.pwsh * $RecordSize / 1e6 -ge 40))
-    ,@('Ceiling, 16 shards ≥ 1.5× 1 shard', "$(Format-Number ($t16.pwsh / $ceilingRate['1'].pwsh) 2)×", ($t16.pwsh / $ceilingRate['1'].pwsh -ge 1.5))
-    ,@('Never more than 5 GetRecords/s on a shard', "max $(($ceiling.Values | ForEach-Object { $_.pwsh } | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum)", (($ceiling.Values | ForEach-Object { $_.pwsh } | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum -le 5))
+    ,@('Throughput on moto ≥ 1.3× the boto3 loop (paired)', "$(Format-Number $pwBoto3 2)× (ratio of medians: $(Format-Number ($med.boto3 / $med.pwsh) 2)×)", ($pwBoto3 -ge 1.3))
+    ,@('Throughput on moto within 1.15× of the floor (paired)', "$(Format-Number $pwFloor 2)× (ratio of medians: $(Format-Number ($med.pwsh / $med.floor) 2)×)", ($pwFloor -le 1.15))
+    ,@('Ceiling, 16 shards ≥ 5× the boto3 loop (steady state, paired)', "$(Format-Number $t16.vsBoto3 2)×$($first -f "$(Format-Number $t16.firstVsBoto3 2)×")", ($t16.vsBoto3 -ge 5))
+    ,@('Ceiling, 16 shards ≥ 40 MB/s of payload (steady state)', "$(Format-Number ($t16.pwsh * $RecordSize / 1e6) 1) MB/s$($first -f "$(Format-Number ($t16.pwshFirst * $RecordSize / 1e6) 1) MB/s")", ($t16.pwsh * $RecordSize / 1e6 -ge 40))
+    ,@('Ceiling, 16 shards ≥ 1.5× 1 shard (steady state)', "$(Format-Number ($t16.pwsh / $ceilingRate['1'].pwsh) 2)×$($first -f "$(Format-Number ($t16.pwshFirst / $ceilingRate['1'].pwshFirst) 2)×")", ($t16.pwsh / $ceilingRate['1'].pwsh -ge 1.5))
+    ,@('Never more than 5 GetRecords/s on a shard', "max $maxCallsAll", ($maxCallsAll -le 5))
     ,@('Import-Module < 300 ms', "$(Format-Number $startMed.import) ms", ($startMed.import -lt 300))
     ,@('Cold start to first record faster than the AWS CLI', "$(Format-Number $startMed.pwsh) ms vs $(Format-Number $startMed.cli) ms", ($startMed.pwsh -lt $startMed.cli))
     ,@("Peak memory < 300 MB at $(Format-Number $MemoryRecords) records", "$(Format-Number $memMed.mlarge) MiB", ($memMed.mlarge * 1MB / 1e6 -lt 300))

@@ -151,6 +151,36 @@ public class KinesisResponseParsingTests
         Assert.Empty(r.ChildShards);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]   // two padding characters
+    [InlineData(2)]   // one
+    [InlineData(3)]   // none
+    [InlineData(200)]
+    [InlineData(1_048_576)] // Kinesis's largest record
+    public void GetRecords_decodes_data_of_every_padding_and_size_byte_for_byte(int length)
+    {
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        string json = "{\"Records\":[{\"SequenceNumber\":\"1\",\"Data\":\"" + Convert.ToBase64String(data) + "\",\"PartitionKey\":\"k\"}]}";
+
+        var r = KinesisJson.ReadGetRecords(Utf8(json).Span);
+
+        Assert.Equal(data, Assert.Single(r.Records).Data);
+    }
+
+    [Theory]
+    [InlineData("abc")]      // not a multiple of 4
+    [InlineData("ab=c")]     // padding inside
+    [InlineData("a===")]     // too much padding
+    [InlineData("ab!c")]     // not base64
+    public void GetRecords_with_data_that_is_not_base64_fails_rather_than_returning_bytes(string text)
+    {
+        byte[] json = Utf8("{\"Records\":[{\"SequenceNumber\":\"1\",\"Data\":\"" + text + "\",\"PartitionKey\":\"k\"}]}").ToArray();
+
+        Assert.Throws<FormatException>(() => KinesisJson.ReadGetRecords(json));
+    }
+
     [Fact]
     public void GetRecords_at_the_end_of_a_closed_shard_has_no_iterator_and_lists_child_shards()
     {
