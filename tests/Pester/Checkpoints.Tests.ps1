@@ -168,6 +168,8 @@ Describe 'Checkpoints on moto (reader role session, IAM enforced)' {
             @{ op = 'mark' }
             @{ op = 'sleep'; seconds = 0.6 }
             @{ op = 'put'; stream = 'cp-since'; records = @(New-Records 'new' 10 10) }
+            @{ op = 'create'; stream = 'cp-select'; shards = 3 }
+            @{ op = 'put'; stream = 'cp-select'; records = @(New-Records 'select' 0 40) }
         )
         $RunsArn = $Setup[0].arn
         $Initial = @{
@@ -176,6 +178,7 @@ Describe 'Checkpoints on moto (reader role session, IAM enforced)' {
         }
         $SinceMark = [DateTimeOffset]::FromUnixTimeMilliseconds($Setup[11].epochMs).UtcDateTime
         $SinceNew = @($Setup[13].records)
+        $SelectWritten = @($Setup[15].records)
 
         # The child readers start now; their start-up (pwsh, module, Connect-KinesisRole) overlaps
         # the in-process tests. The holder follows cp-busy with a checkpoint until it is killed;
@@ -251,6 +254,36 @@ Describe 'Checkpoints on moto (reader role session, IAM enforced)' {
             ($SinceRun2.Text | Sort-Object) | Should -Be ($SinceNewer.data | Sort-Object)
             ($SinceWarnings -join "`n") | Should -Match 'Since'
             $Initial['cp-since'].data | Should -Not -BeIn (@($SinceRun1.Text) + @($SinceRun2.Text))
+        }
+    }
+
+    Context 'a run of one shard (-ShardId), then runs of the whole stream on the same file' {
+        BeforeAll {
+            $SelectCheckpoint = New-CheckpointPath 'select'
+            $Chosen = 'shardId-000000000001'
+            $OneShard = @(Read-KinesisRecord -StreamName cp-select -ShardId $Chosen -StartingPosition TrimHorizon -CheckpointPath $SelectCheckpoint -ErrorAction Stop)
+            $WholeStream = @(Read-KinesisRecord -StreamName cp-select -StartingPosition TrimHorizon -CheckpointPath $SelectCheckpoint -WarningVariable SelectWarnings -WarningAction SilentlyContinue -ErrorAction Stop)
+            $Again = @(Read-KinesisRecord -StreamName cp-select -StartingPosition TrimHorizon -CheckpointPath $SelectCheckpoint -WarningAction SilentlyContinue -ErrorAction Stop)
+        }
+
+        It 'the records were written to every shard, the chosen one among them' {
+            @($SelectWritten.shardId | Sort-Object -Unique) | Should -HaveCount 3
+            @($SelectWritten | Where-Object shardId -EQ $Chosen) | Should -Not -BeNullOrEmpty
+        }
+
+        It 'the first run read the chosen shard only' {
+            ($OneShard | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($SelectWritten | Where-Object shardId -EQ $Chosen | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+        }
+
+        It 'the next run reads the shards the file had never seen from -StartingPosition, and nothing of the chosen shard again' {
+            ($WholeStream | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($SelectWritten | Where-Object shardId -NE $Chosen | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+            ($SelectWarnings -join "`n") | Should -Match 'never seen'
+        }
+
+        It 'then every shard is in the file: a third run returns nothing' {
+            $Again | Should -HaveCount 0
+            @((Get-Content -LiteralPath $SelectCheckpoint -Raw | ConvertFrom-Json -AsHashtable).streams.Values)[0].Keys | Sort-Object |
+                Should -Be @('shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002')
         }
     }
 

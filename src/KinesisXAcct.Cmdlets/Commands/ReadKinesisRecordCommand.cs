@@ -113,16 +113,12 @@ namespace KinesisXAcct.Commands
         [Parameter]
         public SwitchParameter Raw { get; set; }
 
-        private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
-
         private readonly List<(StreamIdentity Stream, HashSet<string> Shards)> _requests = new List<(StreamIdentity, HashSet<string>)>();
         private readonly Dictionary<string, CheckpointTracker> _trackers = new Dictionary<string, CheckpointTracker>(StringComparer.Ordinal);
         private StartPosition _start;
         private DateTimeOffset? _until;
         private CheckpointFile _checkpoint;
         private long _emitted;
-        private DateTime _lastProgress;
-        private bool _progressShown;
 
         protected override void BeginProcessing() => Run(() =>
         {
@@ -252,7 +248,7 @@ namespace KinesisXAcct.Commands
                 // Stops the shard readers however the loop ended: -First reached, Select-Object -First, Ctrl+C or an error.
                 CancelInFlight();
                 ((IAsyncResult)all).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5));
-                if (_progressShown) WriteProgress(new ProgressRecord(1, "Read-KinesisRecord", "Done") { RecordType = ProgressRecordType.Completed });
+                if (Messages.Progress.Shown) WriteProgress(new ProgressRecord(1, "Read-KinesisRecord", "Done") { RecordType = ProgressRecordType.Completed });
             }
         }
 
@@ -337,14 +333,8 @@ namespace KinesisXAcct.Commands
         /// <summary>While catching up: records read and how far the slowest shard is behind its tip.</summary>
         private void ShowProgress()
         {
-            DateTime now = DateTime.UtcNow;
-            if (now - _lastProgress < ProgressInterval) return;
-            _lastProgress = now;
-            var slowest = Messages.Slowest();
-            if (!_progressShown && (slowest == null || slowest.Value.MillisBehind == 0)) return; // caught up: nothing worth showing
-            string behind = slowest == null ? "unknown" : TimeSpan.FromMilliseconds(slowest.Value.MillisBehind).ToString(@"d\.hh\:mm\:ss");
-            WriteProgress(new ProgressRecord(1, "Read-KinesisRecord", $"{_emitted:N0} records; slowest shard {slowest?.Shard} is {behind} behind the tip"));
-            _progressShown = true;
+            string status = Messages.Progress.Next(DateTime.UtcNow, _emitted);
+            if (status != null) WriteProgress(new ProgressRecord(1, "Read-KinesisRecord", status));
         }
 
         private Task ReadOneAsync(KinesisConnection connection, StreamIdentity stream, HashSet<string> shards, ChannelWriter<RecordBatch> output)
@@ -377,9 +367,9 @@ namespace KinesisXAcct.Commands
             List<ShardDescription> shards = Call(connection, stream, ct => StreamRecordReader.ListAllShardsAsync(connection.Api, stream, ct));
 
             if (entries.Count > 0 && (MyInvocation.BoundParameters.ContainsKey(nameof(StartingPosition)) || Since != null || SequenceNumber != null))
-                WriteWarning($"The checkpoint {_checkpoint.Path} already has positions for '{stream.Display}'; reading resumes from them and -StartingPosition/-Since/-SequenceNumber are ignored.");
+                WriteWarning($"The checkpoint {_checkpoint.Path} already has positions for '{stream.Display}'; reading resumes from them, and -StartingPosition/-Since/-SequenceNumber apply only to shards the checkpoint has never seen.");
 
-            foreach (string gone in CheckpointResume.Apply(options, entries, shards.Select(x => x.ShardId)))
+            foreach (string gone in CheckpointResume.Apply(options, entries, shards))
             {
                 if (entries[gone].Finished)
                     WriteVerbose($"Shard {gone} of '{stream.Display}' was read to its end and has since expired; forgetting it.");

@@ -32,8 +32,13 @@ public sealed class CheckpointResumeTests : IDisposable
         [S(8)] = ShardCheckpoint.Done(Seq2),
     };
 
-    /// <summary>Shards 0–5 and a child born since (6), which the checkpoint has never seen.</summary>
-    private static readonly string[] Listed = { S(0), S(1), S(2), S(3), S(4), S(5), S(6) };
+    /// <summary>Shards 0–5 and a child of shard 2 born since (6), which the checkpoint has never seen.</summary>
+    private static readonly ShardDescription[] Listed =
+        Enumerable.Range(0, 6).Select(n => new ShardDescription { ShardId = S(n) })
+            .Append(new ShardDescription { ShardId = S(6), ParentShardId = S(2) })
+            .ToArray();
+
+    private static ShardDescription[] Open(params int[] shards) => shards.Select(n => new ShardDescription { ShardId = S(n) }).ToArray();
 
     private static Dictionary<string, string> StartsOf(ReadOptions options) =>
         options.ShardStarts.ToDictionary(e => e.Key, e => Describe.Of(e.Value));
@@ -76,8 +81,80 @@ public sealed class CheckpointResumeTests : IDisposable
             }.OrderBy(e => e.Key),
             StartsOf(options).OrderBy(e => e.Key));
         Assert.Equal(new[] { S(2) }, options.FinishedShards);
-        // Shard 6 is not named: it is reached through its parents' lineage, never read from the caller's start.
+        // Shard 6 is not named: it is reached through its parent's lineage, never read from the caller's start.
         Assert.Equal(new[] { S(0), S(1), S(3), S(4), S(5) }, options.ShardIds.Order());
+    }
+
+    [Theory]
+    [InlineData("Latest", "1=LATEST")]              // from LATEST a closed newcomer has nothing new
+    [InlineData("TrimHorizon", "1=TRIM_HORIZON 2=TRIM_HORIZON")]
+    [InlineData("AtTimestamp", "1=AT_TIMESTAMP 2026-12-04T09:30:15.250Z 2=AT_TIMESTAMP 2026-12-04T09:30:15.250Z")]
+    public void Shards_the_checkpoint_has_never_seen_and_nothing_in_it_leads_to_start_where_the_caller_said(string start, string expected)
+    {
+        // An earlier run read only shard 0 (-ShardId); shard 1 (open) and shard 2 (closed) are new to the file, and
+        // shard 3 is a child of shard 0 born since.
+        var entries = new Dictionary<string, ShardCheckpoint> { [S(0)] = ShardCheckpoint.AfterRecord(Seq1, null) };
+        ShardDescription[] listed =
+        {
+            new() { ShardId = S(0) }, new() { ShardId = S(1) }, new() { ShardId = S(2), EndingSequenceNumber = Seq2 },
+            new() { ShardId = S(3), ParentShardId = S(0) },
+        };
+        var options = new ReadOptions { Start = StartOf(start) };
+
+        CheckpointResume.Apply(options, entries, listed);
+
+        Assert.Equal("AFTER_SEQUENCE_NUMBER " + Seq1, Describe.Of(options.ShardStarts[S(0)]));
+        Assert.Equal(expected, string.Join(" ", options.ShardStarts.Where(e => e.Key != S(0)).OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => e.Key[^1] + "=" + Describe.Of(e.Value))));
+        Assert.Equal(new[] { S(0) }.Concat(options.ShardStarts.Keys.Where(k => k != S(0))).Order(), options.ShardIds.Order());
+        Assert.DoesNotContain(S(3), options.ShardIds); // born since shard 0: reached through it, from its beginning
+        Assert.Equal("TRIM_HORIZON", Describe.Of(options.Start));
+    }
+
+    [Fact]
+    public void A_newcomer_descended_from_another_newcomer_waits_for_it_rather_than_counting_as_born_since()
+    {
+        // Shard 1 (never seen, closed) split into shard 2: neither descends from the checkpointed shard 0.
+        var entries = new Dictionary<string, ShardCheckpoint> { [S(0)] = ShardCheckpoint.AfterRecord(Seq1, null) };
+        ShardDescription[] listed =
+        {
+            new() { ShardId = S(0) }, new() { ShardId = S(1), EndingSequenceNumber = Seq2 }, new() { ShardId = S(2), ParentShardId = S(1) },
+        };
+        var options = new ReadOptions { Start = StartPosition.AtTimestamp(Earlier) };
+
+        CheckpointResume.Apply(options, entries, listed);
+
+        Assert.Equal(new[] { S(0), S(1), S(2) }, options.ShardIds.Order());
+        Assert.Equal("AT_TIMESTAMP 2026-12-04T09:30:15.250Z", Describe.Of(options.ShardStarts[S(2)]));
+        var schedule = new ShardSchedule(listed, options.ShardIds, openOnly: false, options.FinishedShards);
+        Assert.Equal(new[] { S(0), S(1) }, schedule.TakeReady()); // the child after its parent, as on a first run
+    }
+
+    [Fact]
+    public void A_selected_shard_new_to_the_checkpoint_is_read_not_silently_skipped()
+    {
+        var entries = new Dictionary<string, ShardCheckpoint> { [S(0)] = ShardCheckpoint.AfterRecord(Seq1, null) };
+        var options = new ReadOptions { Start = StartPosition.AtTimestamp(Earlier), ShardIds = new HashSet<string> { S(1) } };
+
+        CheckpointResume.Apply(options, entries, Open(0, 1));
+
+        Assert.Equal(new[] { S(1) }, options.ShardIds);
+        Assert.Equal("AT_TIMESTAMP 2026-12-04T09:30:15.250Z", Describe.Of(options.ShardStarts[S(1)]));
+    }
+
+    [Fact]
+    public void An_expired_checkpointed_parent_still_makes_its_child_born_since()
+    {
+        // Shard 9 is in the file but has expired out of the stream; its child 1 holds only records that arrived after it.
+        var entries = new Dictionary<string, ShardCheckpoint> { [S(9)] = ShardCheckpoint.AfterRecord(Seq1, null), [S(0)] = ShardCheckpoint.AtTrimHorizon() };
+        ShardDescription[] listed = { new() { ShardId = S(0) }, new() { ShardId = S(1), ParentShardId = S(9) } };
+        var options = new ReadOptions { Start = StartPosition.Latest };
+
+        IReadOnlyList<string> expired = CheckpointResume.Apply(options, entries, listed);
+
+        Assert.Equal(new[] { S(9) }, expired);
+        Assert.False(options.ShardStarts.ContainsKey(S(1))); // from its beginning (options.Start), not from LATEST
+        Assert.Equal("TRIM_HORIZON", Describe.Of(options.Start));
     }
 
     [Fact]
@@ -87,7 +164,8 @@ public sealed class CheckpointResumeTests : IDisposable
 
         CheckpointResume.Apply(options, Entries(), Listed);
 
-        Assert.Equal(new[] { S(0) }, options.ShardIds);
+        // 2 is finished; 6, its child born since, was asked for by name: read from its beginning.
+        Assert.Equal(new[] { S(0), S(6) }, options.ShardIds.Order());
         // A child of a selected shard that is already being resumed must resume, not restart.
         Assert.Equal(new[] { S(0), S(1), S(3), S(4), S(5) }, options.ShardStarts.Keys.Order());
         Assert.Equal(new[] { S(2) }, options.FinishedShards);
@@ -97,9 +175,14 @@ public sealed class CheckpointResumeTests : IDisposable
     public void When_every_entry_is_finished_no_shard_is_named_so_only_their_children_are_read()
     {
         var entries = new Dictionary<string, ShardCheckpoint> { [S(0)] = ShardCheckpoint.Done(Seq1), [S(1)] = ShardCheckpoint.Done(null) };
+        ShardDescription[] merged =
+        {
+            new() { ShardId = S(0), EndingSequenceNumber = Seq1 }, new() { ShardId = S(1), EndingSequenceNumber = Seq2 },
+            new() { ShardId = S(2), ParentShardId = S(0), AdjacentParentShardId = S(1) },
+        };
         var options = new ReadOptions();
 
-        CheckpointResume.Apply(options, entries, Listed);
+        CheckpointResume.Apply(options, entries, merged);
 
         Assert.NotNull(options.ShardIds); // null would mean "every shard"
         Assert.Empty(options.ShardIds);
@@ -133,10 +216,11 @@ public sealed class CheckpointResumeTests : IDisposable
         var entries = new Dictionary<string, ShardCheckpoint> { ["ShardId-000000000000"] = ShardCheckpoint.AtTrimHorizon() };
         var options = new ReadOptions();
 
-        IReadOnlyList<string> expired = CheckpointResume.Apply(options, entries, new[] { S(0) });
+        IReadOnlyList<string> expired = CheckpointResume.Apply(options, entries, Open(0));
 
         Assert.Equal(new[] { "ShardId-000000000000" }, expired);
-        Assert.Empty(options.ShardIds);
+        Assert.Equal(new[] { S(0) }, options.ShardIds); // a shard the file has never seen: from the caller's start
+        Assert.Equal("TRIM_HORIZON", Describe.Of(options.ShardStarts[S(0)]));
     }
 
     // ---- RecordInitialStarts -------------------------------------------------------------------------------
@@ -222,7 +306,7 @@ public sealed class CheckpointResumeTests : IDisposable
         using CheckpointFile file = CheckpointFile.Open(path);
         var tracker = new CheckpointTracker(file, Orders, () => RunAt);
         var options = new ReadOptions { Start = StartPosition.Latest };
-        CheckpointResume.Apply(options, file.ShardsOf(Orders), Lineage.Select(d => d.ShardId));
+        CheckpointResume.Apply(options, file.ShardsOf(Orders), Lineage);
 
         CheckpointResume.RecordInitialStarts(tracker, options, Lineage);
         tracker.Flush();

@@ -438,7 +438,7 @@ public sealed class StopConditionsAndResumeTests : IDisposable
             options.Start = start ?? StartPosition.TrimHorizon;
             options.Until = until;
             List<ShardDescription> listed = await StreamRecordReader.ListAllShardsAsync(fake, fake.Stream, CancellationToken.None);
-            IReadOnlyList<string> expired = CheckpointResume.Apply(options, file.ShardsOf(Arn), listed.Select(s => s.ShardId));
+            IReadOnlyList<string> expired = CheckpointResume.Apply(options, file.ShardsOf(Arn), listed);
             foreach (string gone in expired) tracker.Forget(gone);
             CheckpointResume.RecordInitialStarts(tracker, options, listed);
 

@@ -36,23 +36,10 @@ namespace KinesisXAcct.Commands.Infrastructure
 
         public void Notice(ReadNoticeLevel level, string message) => _queue.Enqueue((level, message));
 
-        private readonly ConcurrentDictionary<string, long> _behind = new ConcurrentDictionary<string, long>();
+        /// <summary>The shards' lag behind their tips, for the progress bar.</summary>
+        public ReadProgress Progress { get; } = new ReadProgress();
 
-        public void ShardProgress(string streamName, string shardId, long? millisBehindLatest, int recordCount)
-        {
-            if (millisBehindLatest.HasValue) _behind[streamName + "/" + shardId] = millisBehindLatest.Value;
-        }
-
-        /// <summary>The shard furthest behind its tip, by its last GetRecords answer; null before any answer.</summary>
-        public (string Shard, long MillisBehind)? Slowest()
-        {
-            (string, long)? slowest = null;
-            foreach (var entry in _behind)
-            {
-                if (slowest == null || entry.Value > slowest.Value.Item2) slowest = (entry.Key, entry.Value);
-            }
-
-            return slowest;
-        }
+        public void ShardProgress(string streamName, string shardId, long? millisBehindLatest, int recordCount) =>
+            Progress.Update(streamName, shardId, millisBehindLatest);
     }
 }
