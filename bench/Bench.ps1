@@ -222,6 +222,9 @@ try {
     }
     $throughput = [ordered]@{}
     foreach ($key in $contenders.Keys) { $throughput[$key] = [System.Collections.Generic.List[object]]::new() }
+    # One untimed read first: moto's first answers after filling are slower (Python's memory pools
+    # grow), and without this the first contender of round 1 pays for it.
+    $null = Invoke-Measured -Label 'moto warm-up (floor, untimed)' -FilePath $contenders.floor.File -ArgumentList $contenders.floor.Args
     $keys = @($contenders.Keys)
     for ($run = 1; $run -le $MotoRuns; $run++) {
         # Rotated every round: no contender always runs first (or right after another).
