@@ -43,11 +43,14 @@ namespace KinesisXAcct.Reading
         private readonly ChannelWriter<RecordBatch> _output;
         private readonly IReadObserver _observer;
         private readonly HashKeyRange? _hashKeyRange;
+        private readonly SemaphoreSlim _batchSlots;
 
         /// <param name="readToEnd">The shard is closed: read it to its end (even without -Follow), then report its children.</param>
+        /// <param name="batchSlots">Shared by the shards of a read: held from a GetRecords call until its batch is in the channel (<see cref="ReadOptions.MaxBatchesInFlight"/>). Null: no bound beyond the channel's.</param>
         public ShardReader(IKinesisApi api, ReadOptions options, string shardId, StartPosition start, bool readToEnd,
-            ChannelWriter<RecordBatch> output, IReadObserver observer, HashKeyRange? hashKeyRange = null)
+            ChannelWriter<RecordBatch> output, IReadObserver observer, HashKeyRange? hashKeyRange = null, SemaphoreSlim batchSlots = null)
         {
+            _batchSlots = batchSlots;
             _hashKeyRange = hashKeyRange;
             _api = api;
             _options = options;
@@ -92,54 +95,64 @@ namespace KinesisXAcct.Reading
                 }
 
                 GetRecordsResponse response;
+                int count;
+                bool pastUntil = false;
+                // A slot from the call until the batch is in the channel: what waits for the consumer is bounded per read, not per shard.
+                if (_batchSlots != null) await _batchSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    if (iterator == null) iterator = await GetIteratorAsync(resume, cancellationToken).ConfigureAwait(false);
-                    response = await _api.GetRecordsAsync(
-                        new GetRecordsRequest { ShardIterator = iterator, Limit = _options.BatchSize, StreamArn = stream.Arn, ShardId = _shardId },
-                        cancellationToken).ConfigureAwait(false);
-                    renewals = 0;
-                    if (outages > 0)
+                    try
                     {
-                        _observer.Notice(ReadNoticeLevel.Warning, $"Shard {_shardId} of {streamName}: Kinesis answers again; reading resumes at {resume}.");
-                        outages = 0;
+                        if (iterator == null) iterator = await GetIteratorAsync(resume, cancellationToken).ConfigureAwait(false);
+                        response = await _api.GetRecordsAsync(
+                            new GetRecordsRequest { ShardIterator = iterator, Limit = _options.BatchSize, StreamArn = stream.Arn, ShardId = _shardId },
+                            cancellationToken).ConfigureAwait(false);
+                        renewals = 0;
+                        if (outages > 0)
+                        {
+                            _observer.Notice(ReadNoticeLevel.Warning, $"Shard {_shardId} of {streamName}: Kinesis answers again; reading resumes at {resume}.");
+                            outages = 0;
+                        }
+                    }
+                    catch (KinesisServiceException e) when (e.IsExpiredIterator && renewals < _options.MaxIteratorRenewals)
+                    {
+                        // Iterators live five minutes (a slow pipeline can outlast one).
+                        renewals++;
+                        _observer.Notice(ReadNoticeLevel.Verbose, $"Shard {_shardId} of {streamName}: the shard iterator expired; renewing it at {resume}.");
+                        iterator = null;
+                        continue;
+                    }
+                    catch (KinesisServiceException e) when (_options.Follow && IsOutage(e))
+                    {
+                        // A follower outlives outages (endpoint restarted, network gone, throttled past the
+                        // client's retries): warn once, back off up to a limit, and renew the iterator after it.
+                        outages++;
+                        TimeSpan backoff = TimeSpan.FromMilliseconds(Math.Min(_options.MaxOutageBackoff.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(outages - 1, 10))));
+                        _observer.Notice(outages == 1 ? ReadNoticeLevel.Warning : ReadNoticeLevel.Verbose,
+                            $"Shard {_shardId} of {streamName}: {e.Message} Retrying in {backoff.TotalSeconds:0.#} s (attempt {outages}); nothing is lost meanwhile.");
+                        iterator = null;
+                        nextCallAt = clock.Elapsed + backoff;
+                        continue;
+                    }
+
+                    count = response.Records.Count;
+                    if (count > 0)
+                    {
+                        var records = new List<KinesisRecord>(count);
+                        _options.Decoder.Decode(context, response.Records, records, _observer);
+                        if (lastSequenceNumber == null && _start.SkipThroughSubSequence.HasValue) SkipDelivered(records);
+                        pastUntil = CutAtUntil(records);
+                        if (records.Count > 0)
+                            await _output.WriteAsync(new RecordBatch(streamName, _shardId, records, response.MillisBehindLatest), cancellationToken).ConfigureAwait(false);
+
+                        // Where a renewed iterator resumes: after the whole answer, or after the last record kept before -Until.
+                        if (!pastUntil) lastSequenceNumber = response.Records[count - 1].SequenceNumber;
+                        else if (records.Count > 0) lastSequenceNumber = records[records.Count - 1].SequenceNumber;
                     }
                 }
-                catch (KinesisServiceException e) when (e.IsExpiredIterator && renewals < _options.MaxIteratorRenewals)
+                finally
                 {
-                    // Iterators live five minutes (a slow pipeline can outlast one).
-                    renewals++;
-                    _observer.Notice(ReadNoticeLevel.Verbose, $"Shard {_shardId} of {streamName}: the shard iterator expired; renewing it at {resume}.");
-                    iterator = null;
-                    continue;
-                }
-                catch (KinesisServiceException e) when (_options.Follow && IsOutage(e))
-                {
-                    // A follower outlives outages (endpoint restarted, network gone, throttled past the
-                    // client's retries): warn once, back off up to a limit, and renew the iterator after it.
-                    outages++;
-                    TimeSpan backoff = TimeSpan.FromMilliseconds(Math.Min(_options.MaxOutageBackoff.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(outages - 1, 10))));
-                    _observer.Notice(outages == 1 ? ReadNoticeLevel.Warning : ReadNoticeLevel.Verbose,
-                        $"Shard {_shardId} of {streamName}: {e.Message} Retrying in {backoff.TotalSeconds:0.#} s (attempt {outages}); nothing is lost meanwhile.");
-                    iterator = null;
-                    nextCallAt = clock.Elapsed + backoff;
-                    continue;
-                }
-
-                int count = response.Records.Count;
-                bool pastUntil = false;
-                if (count > 0)
-                {
-                    var records = new List<KinesisRecord>(count);
-                    _options.Decoder.Decode(context, response.Records, records, _observer);
-                    if (lastSequenceNumber == null && _start.SkipThroughSubSequence.HasValue) SkipDelivered(records);
-                    pastUntil = CutAtUntil(records);
-                    if (records.Count > 0)
-                        await _output.WriteAsync(new RecordBatch(streamName, _shardId, records, response.MillisBehindLatest), cancellationToken).ConfigureAwait(false);
-
-                    // Where a renewed iterator resumes: after the whole answer, or after the last record kept before -Until.
-                    if (!pastUntil) lastSequenceNumber = response.Records[count - 1].SequenceNumber;
-                    else if (records.Count > 0) lastSequenceNumber = records[records.Count - 1].SequenceNumber;
+                    _batchSlots?.Release();
                 }
 
                 _observer.ShardProgress(streamName, _shardId, response.MillisBehindLatest, count);

@@ -20,6 +20,7 @@ namespace KinesisXAcct.Reading
         private readonly IKinesisApi _api;
         private readonly ReadOptions _options;
         private readonly IReadObserver _observer;
+        private SemaphoreSlim _batchSlots;
 
         public StreamRecordReader(IKinesisApi api, ReadOptions options, IReadObserver observer = null)
         {
@@ -44,7 +45,9 @@ namespace KinesisXAcct.Reading
             }
 
             using (var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            using (var batchSlots = new SemaphoreSlim(Math.Max(1, _options.MaxBatchesInFlight)))
             {
+                _batchSlots = batchSlots;
                 var running = new Dictionary<Task<ShardOutcome>, string>();
                 try
                 {
@@ -96,7 +99,7 @@ namespace KinesisXAcct.Reading
                 StartPosition start = StartFor(schedule, shardId);
                 bool readToEnd = schedule.IsKnownClosed(shardId);
                 _observer.Notice(ReadNoticeLevel.Verbose, $"Reading shard {shardId} of {_options.Stream.Display} from {start}.");
-                var reader = new ShardReader(_api, _options, shardId, start, readToEnd, output, _observer, schedule.HashKeyRangeOf(shardId));
+                var reader = new ShardReader(_api, _options, shardId, start, readToEnd, output, _observer, schedule.HashKeyRangeOf(shardId), _batchSlots);
                 running.Add(Task.Run(() => reader.RunAsync(cancellationToken), cancellationToken), shardId);
             }
         }

@@ -104,4 +104,33 @@ public class PacingAndBackPressureTests
         Assert.True(await read.WaitForRecordsAsync(200, TimeSpan.FromSeconds(2)));
         Assert.Equal(Enumerable.Range(0, 200).Select(i => $"r{i}"), read.Received.Select(r => r.Text));
     }
+
+    [Theory]
+    [InlineData(3, 11)]   // 8 free channel slots + 3 batches waiting
+    [InlineData(100, 20)] // unbounded: 8 + one waiting batch per shard (12)
+    public async Task Batches_waiting_for_the_consumer_are_bounded_per_read_not_per_shard(int maxInFlight, int expectedCalls)
+    {
+        var fake = new FakeKinesis();
+        var shards = Enumerable.Range(0, 12).Select(i => $"shardId-{i:D12}").ToArray();
+        foreach (string shard in shards)
+        {
+            fake.AddShard(shard);
+            fake.Append(shard, Enumerable.Range(0, 50).Select(i => $"{shard}/{i}").ToArray());
+        }
+
+        ReadOptions options = ReadHarness.Options(fake, batchSize: 10);
+        options.MaxBatchesInFlight = maxInFlight;
+        // 20 slots: the 12 shards' start events, then 8 batches; nobody reads yet.
+        await using RunningRead read = ReadHarness.Start(fake, options, channelCapacity: 20, consume: false);
+
+        Assert.True(await ReadHarness.EventuallyAsync(() => fake.GetRecordsCalls().Count >= expectedCalls));
+        await Task.Delay(300);
+        Assert.Equal(expectedCalls, fake.GetRecordsCalls().Count);
+
+        _ = read.StartConsuming();
+        await read.Run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await read.WaitForRecordsAsync(600, TimeSpan.FromSeconds(2)));
+        foreach (string shard in shards) // every record, each shard in order
+            Assert.Equal(Enumerable.Range(0, 50).Select(i => $"{shard}/{i}"), read.Received.Where(r => r.ShardId == shard).Select(r => r.Text));
+    }
 }
