@@ -22,9 +22,9 @@
 param(
     [string]$RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '..')).Path,
     # Rounds for the ceiling (median reported).
-    [ValidateRange(1, 20)][int]$Runs = 3,
+    [ValidateRange(1, 20)][int]$Runs = 5,
     # Rounds for the moto read (median of paired ratios reported).
-    [ValidateRange(1, 20)][int]$MotoRuns = 5,
+    [ValidateRange(1, 20)][int]$MotoRuns = 7,
     # 1. moto: records in the 4-shard stream.
     [ValidateRange(4000, 2000000)][int]$MotoRecords = 200000,
     # 1. the AWS CLI reads this many shards of the moto stream (extrapolated to all four).
