@@ -185,11 +185,11 @@ Describe 'Checkpoints on moto (reader role session, IAM enforced)' {
         # the kill test's reader waits for its go file.
         $BusyCheckpoint = New-CheckpointPath 'busy'
         $BusyOut = Join-Path $TempDir 'busy-holder.txt'
-        $Holder = Start-PwshFile -File $ReaderScript -ArgumentList @($ModulePath, 'cp-busy', $BusyCheckpoint, $BusyOut, $World.readerRoleArn, $World.externalId, '0', '', '-Follow')
+        $Holder = Start-ChildPwsh -Environment (Get-AwsEnvironment) -File $ReaderScript -ArgumentList @($ModulePath, 'cp-busy', $BusyCheckpoint, $BusyOut, $World.readerRoleArn, $World.externalId, '0', '', '-Follow')
         $KillCheckpoint = New-CheckpointPath 'kill'
         $KillOut = Join-Path $TempDir 'kill-output.txt'
         $KillGo = Join-Path $TempDir 'kill.go'
-        $Killee = Start-PwshFile -File $ReaderScript -ArgumentList @($ModulePath, 'cp-kill', $KillCheckpoint, $KillOut, $World.readerRoleArn, $World.externalId, '2', $KillGo)
+        $Killee = Start-ChildPwsh -Environment (Get-AwsEnvironment) -File $ReaderScript -ArgumentList @($ModulePath, 'cp-kill', $KillCheckpoint, $KillOut, $World.readerRoleArn, $World.externalId, '2', $KillGo)
     }
     AfterAll {
         Stop-ChildProcess $Holder

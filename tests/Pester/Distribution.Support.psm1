@@ -12,7 +12,8 @@ $script:ToolsProject = Join-Path $script:RepoRoot 'build/tools/Tools.csproj'
 # A path that never exists: keeps the developer's ~/.aws out of every child.
 $script:NoAwsFile = Join-Path ([System.IO.Path]::GetTempPath()) 'kxa-tests-no-such-aws-file'
 
-Import-Module (Join-Path $script:RepoRoot 'tests/Support/Emulators.psm1') -Global
+# -Global: Start-ChildPwsh, Wait-ExternalProcess and the emulators, for the suites too.
+Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Global
 
 function Get-BuiltModulePath {
     # The module folder as shipped (./out/KinesisXAcct), unless KXA_MODULE_PATH names another
@@ -31,69 +32,8 @@ function Get-BuiltModulePath {
     $path
 }
 
-function Start-ChildPwsh {
-    # Starts a script file in a fresh pwsh (the same one as this process) with an exact
-    # environment: inherited AWS_* and the -RemoveEnvironment patterns dropped, $Environment
-    # applied. Finish it with Wait-ChildPwsh; several may run at once.
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)][string]$File,
-        [string[]]$ArgumentList = @(),
-        [hashtable]$Environment = @{},
-        [string[]]$RemoveEnvironment = @(),
-        [string]$WorkingDirectory = $script:RepoRoot
-    )
-    # Under `dotnet pwsh` this process is dotnet itself: the child needs pwsh.dll first.
-    $self = (Get-Process -Id $PID).Path
-    $prefix = if ([System.IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($self)
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.RedirectStandardInput = $true
-    $psi.WorkingDirectory = $WorkingDirectory
-    foreach ($a in @($prefix) + @('-NoProfile', '-NonInteractive', '-File', $File) + $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
-    foreach ($pattern in @('AWS_*') + $RemoveEnvironment) {
-        foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like $pattern })) { $null = $psi.Environment.Remove($key) }
-    }
-    # Plain text: a child's stderr may end up in a failure message, and an escape character
-    # there breaks Pester's NUnit report.
-    $psi.Environment['NO_COLOR'] = '1'
-    foreach ($key in $Environment.Keys) { $psi.Environment[$key] = [string]$Environment[$key] }
-
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $process.StandardInput.Close()
-    # Both pipes are drained from the start, so a chatty child can never block on a full one.
-    [pscustomobject]@{
-        File    = $File
-        Process = $process
-        StdOut  = $process.StandardOutput.ReadToEndAsync()
-        StdErr  = $process.StandardError.ReadToEndAsync()
-    }
-}
-
-function Wait-ChildPwsh {
-    # Waits for a Start-ChildPwsh child; returns ExitCode, StdOut, StdErr. A child still running
-    # after $TimeoutSeconds is killed and reported as an error.
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)]$Child,
-        [int]$TimeoutSeconds = 120
-    )
-    $process = $Child.Process
-    try {
-        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
-            $process.Kill($true)
-            throw "$($Child.File) did not finish within $TimeoutSeconds s and was stopped."
-        }
-        $process.WaitForExit()
-        [pscustomobject]@{ ExitCode = $process.ExitCode; StdOut = $Child.StdOut.GetAwaiter().GetResult(); StdErr = $Child.StdErr.GetAwaiter().GetResult() }
-    }
-    finally { $process.Dispose() }
-}
-
 function Invoke-ChildPwsh {
-    # Start-ChildPwsh, then Wait-ChildPwsh.
+    # Start-ChildPwsh, then Wait-ExternalProcess.
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)][string]$File,
@@ -104,7 +44,7 @@ function Invoke-ChildPwsh {
         [int]$TimeoutSeconds = 120
     )
     $child = Start-ChildPwsh -File $File -ArgumentList $ArgumentList -Environment $Environment -RemoveEnvironment $RemoveEnvironment -WorkingDirectory $WorkingDirectory
-    Wait-ChildPwsh -Child $child -TimeoutSeconds $TimeoutSeconds
+    Wait-ExternalProcess -Started $child -TimeoutSeconds $TimeoutSeconds
 }
 
 function Get-DefaultAwsEnvironment {
@@ -208,5 +148,5 @@ function New-TemporaryDirectory {
     (New-Item -ItemType Directory -Path $path).FullName
 }
 
-Export-ModuleMember -Function Get-BuiltModulePath, Start-ChildPwsh, Wait-ChildPwsh, Invoke-ChildPwsh, Get-DefaultAwsEnvironment, New-MotoStream,
+Export-ModuleMember -Function Get-BuiltModulePath, Invoke-ChildPwsh, Get-DefaultAwsEnvironment, New-MotoStream,
     Get-ToolPackageFile, New-TemporaryDirectory

@@ -79,41 +79,6 @@ function Wait-TimedJob {
     finally { Remove-Job -Job $job -Force }
 }
 
-function Start-ExternalProcess {
-    # Starts a program without waiting, with an exact environment (AWS_* of this process
-    # dropped, $Environment applied). Finish it with Wait-ExternalProcess.
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)][string]$FilePath,
-        [string[]]$ArgumentList = @(),
-        [hashtable]$Environment = @{}
-    )
-    $process = [System.Diagnostics.Process]::Start((New-ExternalStartInfo -FilePath $FilePath -ArgumentList $ArgumentList -Environment $Environment))
-    $process.StandardInput.Close()
-    [pscustomobject]@{
-        Process = $process
-        StdOut  = $process.StandardOutput.ReadToEndAsync()
-        StdErr  = $process.StandardError.ReadToEndAsync()
-        Command = "$FilePath $($ArgumentList -join ' ')"
-    }
-}
-
-function Wait-ExternalProcess {
-    # Waits for a process from Start-ExternalProcess; kills it (by its own id) after the timeout.
-    [CmdletBinding()]
-    param([Parameter(Mandatory)]$Started, [int]$TimeoutSeconds = 60)
-    $p = $Started.Process
-    try {
-        if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {
-            try { $p.Kill($true) } catch { }
-            throw "$($Started.Command) did not finish within $TimeoutSeconds s."
-        }
-        $p.WaitForExit()
-        [pscustomobject]@{ ExitCode = $p.ExitCode; StdOut = $Started.StdOut.GetAwaiter().GetResult(); StdErr = $Started.StdErr.GetAwaiter().GetResult() }
-    }
-    finally { $p.Dispose() }
-}
-
 # boto3 writer: sleeps, then PutRecords (in order, one call per 500) and prints what was written.
 $script:PutRecordsPy = @'
 import json, os, sys, time
@@ -247,5 +212,5 @@ function Get-CaughtError {
     catch { $_ }
 }
 
-Export-ModuleMember -Function Import-ModuleUnderTest, Invoke-WithTimeout, Wait-TimedJob, Start-ExternalProcess,
-    Wait-ExternalProcess, Start-ReferencePut, Invoke-ReferencePut, New-OwnerStream, New-KinesisLocalStream, Complete-KinesisLocalStream, Get-CaughtError, Get-CredentialEnvironment
+Export-ModuleMember -Function Import-ModuleUnderTest, Invoke-WithTimeout, Wait-TimedJob,
+    Start-ReferencePut, Invoke-ReferencePut, New-OwnerStream, New-KinesisLocalStream, Complete-KinesisLocalStream, Get-CaughtError, Get-CredentialEnvironment

@@ -224,25 +224,5 @@ function Compare-ReadToWritten {
     }
 }
 
-function Start-ChildPwsh {
-    # A separate pwsh running -Script (text) with the given environment (AWS_* of this process
-    # dropped). stdout/stderr are collected; finish with Wait-ExternalProcess. Returns the
-    # E2E.Support started-process object.
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)][string]$Script,
-        [hashtable]$Environment = @{},
-        [string[]]$ArgumentList = @()
-    )
-    $self = (Get-Process -Id $PID).Path
-    $prefix = @()
-    if ([System.IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { $prefix = @(Join-Path $PSHOME 'pwsh.dll') }
-    $file = Join-Path ([System.IO.Path]::GetTempPath()) ("kxa-child-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.ps1')
-    Set-Content -LiteralPath $file -Value $Script -Encoding utf8
-    $started = Start-ExternalProcess -FilePath $self -ArgumentList (@($prefix) + @('-NoProfile', '-NonInteractive', '-File', $file) + $ArgumentList) -Environment $Environment
-    # The caller removes the script file once the process is done (Remove-Item $started.ScriptFile).
-    $started | Add-Member -NotePropertyName ScriptFile -NotePropertyValue $file -PassThru
-}
-
 Export-ModuleMember -Function Start-FaultProxy, Stop-FaultProxy, Set-FaultRule, Reset-FaultProxy, Get-FaultLog, Get-FaultRequestCount,
-    Start-PersistentKinesisLocal, Invoke-KinesisLocalCall, Compare-ReadToWritten, Start-ChildPwsh
+    Start-PersistentKinesisLocal, Invoke-KinesisLocalCall, Compare-ReadToWritten

@@ -43,7 +43,7 @@ BeforeAll {
     $Results = @{}
     $Failures = @{}
     foreach ($order in $children.Keys) {
-        try { $run = Wait-ChildPwsh -Child $children[$order].Child }
+        try { $run = Wait-ExternalProcess -Started $children[$order].Child -TimeoutSeconds 120 }
         catch { $Failures[$order] = $_.Exception.Message; continue }
         if ($run.ExitCode -eq 0 -and (Test-Path -LiteralPath $children[$order].ResultPath)) {
             $Results[$order] = Get-Content -LiteralPath $children[$order].ResultPath -Raw | ConvertFrom-Json

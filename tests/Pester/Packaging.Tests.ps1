@@ -44,7 +44,7 @@ BeforeAll {
     $packChild = Start-ChildPwsh -File (Join-Path $PSScriptRoot '../../build/Publish-ModulePackage.ps1') -WorkingDirectory $TempRoot `
         -ArgumentList @('-ModulePath', $ModulePath, '-OutputPath', $PackageDir) -Environment $TempEnvironment
     try { $World = New-MotoStream -StreamName 'packaged' -Records 4 }
-    finally { $Pack = Wait-ChildPwsh -Child $packChild }
+    finally { $Pack = Wait-ExternalProcess -Started $packChild -TimeoutSeconds 120 }
     $Package = Join-Path $PackageDir "KinesisXAcct.$Version.nupkg"
 
     # 2. The user: install by name into the (temporary) CurrentUser scope, import by name, read.

@@ -218,42 +218,6 @@ function New-CloudWatchLogsMessage {
     } | ConvertTo-Json -Depth 5 -Compress
 }
 
-function Get-PwshLauncher {
-    # The pwsh running this process, as a child command line. Under `dotnet pwsh` the process is
-    # dotnet itself: the child needs pwsh.dll as its first argument (as build.ps1 does).
-    $self = (Get-Process -Id $PID).Path
-    if ([System.IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') {
-        return [pscustomobject]@{ FilePath = $self; Prefix = @(Join-Path $PSHOME 'pwsh.dll') }
-    }
-    [pscustomobject]@{ FilePath = $self; Prefix = @() }
-}
-
-function Start-PwshFile {
-    # Starts `pwsh -NoProfile -NonInteractive -File $File @ArgumentList` with the AWS_* variables
-    # of this process (or exactly $Environment when given). Returns the Start-ExternalProcess
-    # object (Process, StdOut, StdErr tasks); finish it with Wait-ExternalProcess or kill it by id.
-    [CmdletBinding()]
-    param([Parameter(Mandatory)][string]$File, [string[]]$ArgumentList = @(), [hashtable]$Environment)
-    if ($null -eq $Environment) {
-        $Environment = @{}
-        foreach ($item in Get-ChildItem Env: | Where-Object Name -like 'AWS_*') { $Environment[$item.Name] = $item.Value }
-    }
-    $launcher = Get-PwshLauncher
-    Start-ExternalProcess -FilePath $launcher.FilePath -Environment $Environment `
-        -ArgumentList (@($launcher.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $File) + $ArgumentList)
-}
-
-function Stop-ChildProcess {
-    # Kills a started child by its own process id (and its descendants), if it still runs.
-    [CmdletBinding()]
-    param([AllowNull()]$Started)
-    if ($null -eq $Started) { return }
-    try {
-        if (-not $Started.Process.HasExited) { $Started.Process.Kill($true); $null = $Started.Process.WaitForExit(10000) }
-    }
-    catch [System.InvalidOperationException] { }
-}
-
 function Wait-Until {
     # Polls $Condition every 50 ms until it is true; returns $true, or $false after the timeout.
     [CmdletBinding()]
@@ -280,4 +244,4 @@ function Get-LineCount([string]$Path) {
 }
 
 Export-ModuleMember -Function Invoke-KinesisOps, New-KplAggregate, ConvertTo-GzipBytes, New-CloudWatchLogsMessage,
-    Get-PwshLauncher, Start-PwshFile, Stop-ChildProcess, Wait-Until, Get-LineCount, Initialize-NodeModules
+    Wait-Until, Get-LineCount, Initialize-NodeModules

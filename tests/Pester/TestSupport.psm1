@@ -39,25 +39,119 @@ function Import-BuiltModule {
 }
 
 function New-ExternalStartInfo {
-    # How every test starts a program: redirected streams, the repository as working folder, and
-    # an exact environment (the inherited AWS_* variables dropped, only $Environment applied).
+    # How every test starts a program: redirected streams, the repository as working folder
+    # (unless told otherwise), and an exact environment (the inherited AWS_* variables and the
+    # -RemoveEnvironment patterns dropped, only $Environment applied).
     [CmdletBinding()]
     [OutputType([System.Diagnostics.ProcessStartInfo])]
     param(
         [Parameter(Mandatory)][string]$FilePath,
         [string[]]$ArgumentList = @(),
-        [hashtable]$Environment = @{}
+        [hashtable]$Environment = @{},
+        [string[]]$RemoveEnvironment = @(),
+        [string]$WorkingDirectory = $script:RepoRoot
     )
     $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
     $psi.RedirectStandardInput = $true
-    $psi.WorkingDirectory = $script:RepoRoot
+    $psi.WorkingDirectory = $WorkingDirectory
     foreach ($a in $ArgumentList) { $psi.ArgumentList.Add([string]$a) }
-    foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($key) }
+    foreach ($pattern in @('AWS_*') + $RemoveEnvironment) {
+        foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like $pattern })) { $null = $psi.Environment.Remove($key) }
+    }
     foreach ($key in $Environment.Keys) { $psi.Environment[$key] = [string]$Environment[$key] }
     $psi
+}
+
+function Start-ExternalProcess {
+    # Starts a program without waiting (New-ExternalStartInfo's environment rules). Both pipes are
+    # drained from the start, so a chatty child never blocks on a full one. Finish it with
+    # Wait-ExternalProcess, or Stop-ChildProcess.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$FilePath,
+        [string[]]$ArgumentList = @(),
+        [hashtable]$Environment = @{},
+        [string[]]$RemoveEnvironment = @(),
+        [string]$WorkingDirectory = $script:RepoRoot
+    )
+    $psi = New-ExternalStartInfo -FilePath $FilePath -ArgumentList $ArgumentList -Environment $Environment -RemoveEnvironment $RemoveEnvironment -WorkingDirectory $WorkingDirectory
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $process.StandardInput.Close()
+    [pscustomobject]@{
+        Process = $process
+        StdOut  = $process.StandardOutput.ReadToEndAsync()
+        StdErr  = $process.StandardError.ReadToEndAsync()
+        Command = "$FilePath $($ArgumentList -join ' ')"
+    }
+}
+
+function Wait-ExternalProcess {
+    # Waits for a process from Start-ExternalProcess (or Start-ChildPwsh); returns ExitCode, StdOut,
+    # StdErr. One still running after the timeout is killed (by its own id) and reported as an error.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$Started, [int]$TimeoutSeconds = 60)
+    $p = $Started.Process
+    try {
+        if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {
+            try { $p.Kill($true) } catch { }
+            throw "$($Started.Command) did not finish within $TimeoutSeconds s."
+        }
+        $p.WaitForExit()
+        [pscustomobject]@{ ExitCode = $p.ExitCode; StdOut = $Started.StdOut.GetAwaiter().GetResult(); StdErr = $Started.StdErr.GetAwaiter().GetResult() }
+    }
+    finally { $p.Dispose() }
+}
+
+function Stop-ChildProcess {
+    # Kills a started child by its own process id (and its descendants), if it still runs.
+    [CmdletBinding()]
+    param([AllowNull()]$Started)
+    if ($null -eq $Started) { return }
+    try {
+        if (-not $Started.Process.HasExited) { $Started.Process.Kill($true); $null = $Started.Process.WaitForExit(10000) }
+    }
+    catch [System.InvalidOperationException] { }
+}
+
+function Get-PwshLauncher {
+    # The pwsh running this process, as a child command line. Under `dotnet pwsh` the process is
+    # dotnet itself: the child needs pwsh.dll as its first argument (as build.ps1 does).
+    $self = (Get-Process -Id $PID).Path
+    if ([System.IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') {
+        return [pscustomobject]@{ FilePath = $self; Prefix = @(Join-Path $PSHOME 'pwsh.dll') }
+    }
+    [pscustomobject]@{ FilePath = $self; Prefix = @() }
+}
+
+function Start-ChildPwsh {
+    # A fresh pwsh (the one running the tests) on a script file (-File) or on script text (-Script,
+    # written to a temporary file the caller removes: .ScriptFile), with New-ExternalStartInfo's
+    # environment rules and plain-text output (an escape character in a child's stderr that ends up
+    # in a failure message breaks Pester's NUnit report). Finish it with Wait-ExternalProcess or
+    # Stop-ChildProcess; several may run at once.
+    [CmdletBinding(DefaultParameterSetName = 'File')]
+    param(
+        [Parameter(Mandatory, ParameterSetName = 'File')][string]$File,
+        [Parameter(Mandatory, ParameterSetName = 'Script')][string]$Script,
+        [string[]]$ArgumentList = @(),
+        [hashtable]$Environment = @{},
+        [string[]]$RemoveEnvironment = @(),
+        [string]$WorkingDirectory = $script:RepoRoot
+    )
+    if ($PSCmdlet.ParameterSetName -eq 'Script') {
+        $File = Join-Path ([System.IO.Path]::GetTempPath()) ("kxa-child-" + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.ps1')
+        Set-Content -LiteralPath $File -Value $Script -Encoding utf8
+    }
+    $childEnvironment = @{ NO_COLOR = '1' }
+    foreach ($key in $Environment.Keys) { $childEnvironment[$key] = $Environment[$key] }
+    $launcher = Get-PwshLauncher
+    $started = Start-ExternalProcess -FilePath $launcher.FilePath -Environment $childEnvironment -RemoveEnvironment $RemoveEnvironment -WorkingDirectory $WorkingDirectory `
+        -ArgumentList (@($launcher.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $File) + $ArgumentList)
+    if ($PSCmdlet.ParameterSetName -eq 'Script') { $started | Add-Member -NotePropertyName ScriptFile -NotePropertyValue $File }
+    $started
 }
 
 function Invoke-External {
@@ -257,6 +351,7 @@ function Read-ReferenceStream {
     $run.StdOut | ConvertFrom-Json
 }
 
-Export-ModuleMember -Function Get-RepoRoot, Import-BuiltModule, New-ExternalStartInfo, Invoke-External, New-MotoWorld, Remove-TestWorld,
+Export-ModuleMember -Function Get-RepoRoot, Import-BuiltModule, New-ExternalStartInfo, Start-ExternalProcess, Wait-ExternalProcess,
+    Stop-ChildProcess, Get-PwshLauncher, Start-ChildPwsh, Invoke-External, New-MotoWorld, Remove-TestWorld, Get-AwsEnvironment,
     Use-AwsEnvironment, Restore-AwsEnvironment, Use-OperatorEnvironment, Invoke-AwsCli, Get-RoleCredential,
     Read-ReferenceStream
