@@ -66,8 +66,9 @@ function New-ExternalStartInfo {
 }
 
 function Start-ExternalProcess {
-    # Starts a program without waiting (New-ExternalStartInfo's environment rules). Both pipes are
-    # drained from the start, so a chatty child never blocks on a full one. Finish it with
+    # Starts a program without waiting (New-ExternalStartInfo's environment rules), optionally with
+    # a text on stdin (records can be too long for a command line). Both output pipes are drained
+    # from the start, so a chatty child never blocks on a full one. Finish it with
     # Wait-ExternalProcess, or Stop-ChildProcess.
     [CmdletBinding()]
     param(
@@ -75,17 +76,20 @@ function Start-ExternalProcess {
         [string[]]$ArgumentList = @(),
         [hashtable]$Environment = @{},
         [string[]]$RemoveEnvironment = @(),
-        [string]$WorkingDirectory = $script:RepoRoot
+        [string]$WorkingDirectory = $script:RepoRoot,
+        [string]$InputText
     )
     $psi = New-ExternalStartInfo -FilePath $FilePath -ArgumentList $ArgumentList -Environment $Environment -RemoveEnvironment $RemoveEnvironment -WorkingDirectory $WorkingDirectory
     $process = [System.Diagnostics.Process]::Start($psi)
-    $process.StandardInput.Close()
-    [pscustomobject]@{
+    $started = [pscustomobject]@{
         Process = $process
         StdOut  = $process.StandardOutput.ReadToEndAsync()
         StdErr  = $process.StandardError.ReadToEndAsync()
         Command = "$FilePath $($ArgumentList -join ' ')"
     }
+    if ($InputText) { $process.StandardInput.Write($InputText) }
+    $process.StandardInput.Close()
+    $started
 }
 
 function Wait-ExternalProcess {
@@ -155,9 +159,7 @@ function Start-ChildPwsh {
 }
 
 function Invoke-External {
-    # Runs a program with an exact environment (New-ExternalStartInfo), optionally with a text on
-    # stdin (records can be too long for a command line). Returns ExitCode, StdOut, StdErr (read
-    # concurrently so a chatty child cannot block on a full pipe).
+    # Start-ExternalProcess, then Wait-ExternalProcess: ExitCode, StdOut, StdErr.
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)][string]$FilePath,
@@ -166,20 +168,8 @@ function Invoke-External {
         [string]$InputText,
         [int]$TimeoutSeconds = 120
     )
-    $process = [System.Diagnostics.Process]::Start((New-ExternalStartInfo -FilePath $FilePath -ArgumentList $ArgumentList -Environment $Environment))
-    try {
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        if ($InputText) { $process.StandardInput.Write($InputText) }
-        $process.StandardInput.Close()
-        if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
-            $process.Kill($true)
-            throw "$FilePath $($ArgumentList -join ' ') did not finish within $TimeoutSeconds s."
-        }
-        $process.WaitForExit()
-        [pscustomobject]@{ ExitCode = $process.ExitCode; StdOut = $stdout.GetAwaiter().GetResult(); StdErr = $stderr.GetAwaiter().GetResult() }
-    }
-    finally { $process.Dispose() }
+    $started = Start-ExternalProcess -FilePath $FilePath -ArgumentList $ArgumentList -Environment $Environment -InputText $InputText
+    Wait-ExternalProcess -Started $started -TimeoutSeconds $TimeoutSeconds
 }
 
 function New-MotoWorld {
