@@ -20,7 +20,6 @@ namespace KinesisXAcct.Reading
         private readonly IKinesisApi _api;
         private readonly ReadOptions _options;
         private readonly IReadObserver _observer;
-        private SemaphoreSlim _batchSlots;
 
         public StreamRecordReader(IKinesisApi api, ReadOptions options, IReadObserver observer = null)
         {
@@ -45,20 +44,20 @@ namespace KinesisXAcct.Reading
             }
 
             using (var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            // Shared by every shard of this read: see ReadOptions.MaxBatchesInFlight.
             using (var batchSlots = new SemaphoreSlim(Math.Max(1, _options.MaxBatchesInFlight)))
             {
-                _batchSlots = batchSlots;
                 var running = new Dictionary<Task<ShardOutcome>, string>();
                 try
                 {
-                    StartReady(schedule, running, output, failFast.Token);
+                    StartReady(schedule, running, output, batchSlots, failFast.Token);
                     while (running.Count > 0)
                     {
                         Task<ShardOutcome> done = await Task.WhenAny(running.Keys).ConfigureAwait(false);
                         running.Remove(done);
                         ShardOutcome outcome = await done.ConfigureAwait(false); // rethrows a shard's failure
                         schedule.MarkFinished(outcome.ShardId, outcome.ReachedEnd, outcome.Children);
-                        StartReady(schedule, running, output, failFast.Token);
+                        StartReady(schedule, running, output, batchSlots, failFast.Token);
                     }
                 }
                 catch
@@ -92,14 +91,15 @@ namespace KinesisXAcct.Reading
             }
         }
 
-        private void StartReady(ShardSchedule schedule, Dictionary<Task<ShardOutcome>, string> running, ChannelWriter<RecordBatch> output, CancellationToken cancellationToken)
+        private void StartReady(ShardSchedule schedule, Dictionary<Task<ShardOutcome>, string> running, ChannelWriter<RecordBatch> output,
+            SemaphoreSlim batchSlots, CancellationToken cancellationToken)
         {
             foreach (string shardId in schedule.TakeReady())
             {
                 StartPosition start = StartFor(schedule, shardId);
                 bool readToEnd = schedule.IsKnownClosed(shardId);
                 _observer.Notice(ReadNoticeLevel.Verbose, $"Reading shard {shardId} of {_options.Stream.Display} from {start}.");
-                var reader = new ShardReader(_api, _options, shardId, start, readToEnd, output, _observer, schedule.HashKeyRangeOf(shardId), _batchSlots);
+                var reader = new ShardReader(_api, _options, shardId, start, readToEnd, output, _observer, schedule.HashKeyRangeOf(shardId), batchSlots);
                 running.Add(Task.Run(() => reader.RunAsync(cancellationToken), cancellationToken), shardId);
             }
         }
