@@ -4,17 +4,13 @@ using KinesisXAcct.Checkpoints;
 using KinesisXAcct.Errors;
 using Xunit;
 
+using static KinesisXAcct.Tests.Unit.Checkpoints.CheckpointFixtures;
+
 namespace KinesisXAcct.Tests.Unit.Checkpoints;
 
 /// <summary>The checkpoint file: its format, atomic saves, the lock against a second run, and refusing files that are not ours.</summary>
 public sealed class CheckpointFileTests : IDisposable
 {
-    private const string Orders = "arn:aws:kinesis:us-east-1:111122223333:stream/orders";
-    private const string Audit = "arn:aws:kinesis:eu-west-1:444455556666:stream/audit";
-    private const string Shard0 = "shardId-000000000000";
-    private const string Shard1 = "shardId-000000000001";
-    private const string Seq1 = "49590338271490256608559692538361571095921575989136588898";
-    private const string Seq2 = "49590338271490256608559692540925702759324208523137515618";
     private const string Header = "\"format\": \"KinesisXAcct.Checkpoint\", \"version\": 1";
 
     private readonly TempFolder _folder = new();

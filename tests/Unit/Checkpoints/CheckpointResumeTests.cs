@@ -3,15 +3,13 @@ using KinesisXAcct.Kinesis;
 using KinesisXAcct.Reading;
 using Xunit;
 
+using static KinesisXAcct.Tests.Unit.Checkpoints.CheckpointFixtures;
+
 namespace KinesisXAcct.Tests.Unit.Checkpoints;
 
 /// <summary>How a run's read options are made from the checkpoint of an earlier run.</summary>
 public sealed class CheckpointResumeTests : IDisposable
 {
-    private const string Orders = "arn:aws:kinesis:us-east-1:111122223333:stream/orders";
-    private const string Seq1 = "49590338271490256608559692538361571095921575989136588898";
-    private const string Seq2 = "49590338271490256608559692540925702759324208523137515618";
-    private static readonly DateTimeOffset Earlier = new(2026, 12, 4, 9, 30, 15, 250, TimeSpan.Zero);
 
     private readonly TempFolder _folder = new();
 

@@ -5,6 +5,19 @@ using KinesisXAcct.Reading;
 
 namespace KinesisXAcct.Tests.Unit.Checkpoints;
 
+/// <summary>The streams, shards, sequence numbers and times the checkpoint tests share.</summary>
+internal static class CheckpointFixtures
+{
+    public const string Orders = "arn:aws:kinesis:us-east-1:111122223333:stream/orders";
+    public const string Audit = "arn:aws:kinesis:eu-west-1:444455556666:stream/audit";
+    public const string Shard0 = "shardId-000000000000";
+    public const string Shard1 = "shardId-000000000001";
+    public const string Seq1 = "49590338271490256608559692538361571095921575989136588898";
+    public const string Seq2 = "49590338271490256608559692540925702759324208523137515618";
+    public const string Seq3 = "49590338271490256608559692543489834422726841057138442338";
+    public static readonly DateTimeOffset Earlier = new(2026, 12, 4, 9, 30, 15, 250, TimeSpan.Zero);
+}
+
 /// <summary>A fresh folder per test, deleted afterwards.</summary>
 internal sealed class TempFolder : IDisposable
 {

@@ -3,20 +3,14 @@ using KinesisXAcct.Checkpoints;
 using KinesisXAcct.Reading;
 using Xunit;
 
+using static KinesisXAcct.Tests.Unit.Checkpoints.CheckpointFixtures;
+
 namespace KinesisXAcct.Tests.Unit.Checkpoints;
 
 /// <summary>Keeping the checkpoint in step with what the pipeline received, and where a later run resumes.</summary>
 public sealed class CheckpointTrackerTests : IDisposable
 {
-    private const string Orders = "arn:aws:kinesis:us-east-1:111122223333:stream/orders";
-    private const string Audit = "arn:aws:kinesis:eu-west-1:444455556666:stream/audit";
-    private const string Shard0 = "shardId-000000000000";
-    private const string Shard1 = "shardId-000000000001";
-    private const string Seq1 = "49590338271490256608559692538361571095921575989136588898";
-    private const string Seq2 = "49590338271490256608559692540925702759324208523137515618";
-    private const string Seq3 = "49590338271490256608559692543489834422726841057138442338";
     private static readonly DateTimeOffset Now = new(2026, 12, 4, 16, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset Earlier = new(2026, 12, 4, 9, 30, 15, 250, TimeSpan.Zero);
 
     private readonly TempFolder _folder = new();
     private readonly ManualClock _clock = new(Now);
