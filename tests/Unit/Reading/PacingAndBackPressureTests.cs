@@ -106,12 +106,13 @@ public class PacingAndBackPressureTests
     }
 
     [Theory]
-    [InlineData(3, 11)]   // 8 free channel slots + 3 batches waiting
-    [InlineData(100, 20)] // unbounded: 8 + one waiting batch per shard (12)
-    public async Task Batches_waiting_for_the_consumer_are_bounded_per_read_not_per_shard(int maxInFlight, int expectedCalls)
+    [InlineData(12, 3, 11)]      // 8 free channel slots + 3 batches waiting
+    [InlineData(12, 100, 20)]    // unbounded: 8 + one waiting batch per shard (12)
+    [InlineData(20, null, 24)]   // the default: 8 + 16, though 20 shards could each hold one
+    public async Task Batches_waiting_for_the_consumer_are_bounded_per_read_not_per_shard(int shardCount, int? maxInFlight, int expectedCalls)
     {
         var fake = new FakeKinesis();
-        var shards = Enumerable.Range(0, 12).Select(i => $"shardId-{i:D12}").ToArray();
+        var shards = Enumerable.Range(0, shardCount).Select(i => $"shardId-{i:D12}").ToArray();
         foreach (string shard in shards)
         {
             fake.AddShard(shard);
@@ -119,9 +120,9 @@ public class PacingAndBackPressureTests
         }
 
         ReadOptions options = ReadHarness.Options(fake, batchSize: 10);
-        options.MaxBatchesInFlight = maxInFlight;
-        // 20 slots: the 12 shards' start events, then 8 batches; nobody reads yet.
-        await using RunningRead read = ReadHarness.Start(fake, options, channelCapacity: 20, consume: false);
+        if (maxInFlight.HasValue) options.MaxBatchesInFlight = maxInFlight.Value;
+        // The shards' start events, then 8 batches; nobody reads yet.
+        await using RunningRead read = ReadHarness.Start(fake, options, channelCapacity: shardCount + 8, consume: false);
 
         Assert.True(await ReadHarness.EventuallyAsync(() => fake.GetRecordsCalls().Count >= expectedCalls));
         await Task.Delay(300);
@@ -129,7 +130,7 @@ public class PacingAndBackPressureTests
 
         _ = read.StartConsuming();
         await read.Run.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.True(await read.WaitForRecordsAsync(600, TimeSpan.FromSeconds(2)));
+        Assert.True(await read.WaitForRecordsAsync(shardCount * 50, TimeSpan.FromSeconds(2)));
         foreach (string shard in shards) // every record, each shard in order
             Assert.Equal(Enumerable.Range(0, 50).Select(i => $"{shard}/{i}"), read.Received.Where(r => r.ShardId == shard).Select(r => r.Text));
     }
