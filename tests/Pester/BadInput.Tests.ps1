@@ -258,8 +258,16 @@ Describe 'Bad input has no partial side effects' {
         $e.FullyQualifiedErrorId | Should -Be "$Id,KinesisXAcct.Commands.ConnectKinesisRoleCommand"
         $e.CategoryInfo.Category | Should -Be $Category
         & $snapshot | Should -Be $beforeSessions
-        # The current session is still the last one that connected: calls without -Session use it.
+        # The current session is still the last one that connected: calls without -Session use it
+        # (the proxy logs each call's access key id: the current session's must be other's, not keep's).
+        $logged = @(Get-FaultLog $Proxy).Count
+        $null = Get-KinesisShard -Session $other -StreamName orders -Region us-east-1
         @(Get-KinesisShard -StreamName orders -Region us-east-1) | Should -HaveCount 4
+        $null = Get-KinesisShard -Session $kept -StreamName orders -Region us-east-1
+        $keys = @(Get-FaultLog $Proxy | Select-Object -Skip $logged | Where-Object op -eq 'ListShards' | ForEach-Object key)
+        $keys | Should -HaveCount 3
+        $keys[1] | Should -Be $keys[0]
+        $keys[1] | Should -Not -Be $keys[2]
         $other.Name | Should -Be 'other'
         $kept.Name | Should -Be 'keep'
         Disconnect-KinesisRole -All

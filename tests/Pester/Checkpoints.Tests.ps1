@@ -23,8 +23,6 @@ BeforeAll {
     $null = New-Item -ItemType Directory -Path $TempDir
 
     function New-CheckpointPath([string]$Name) { Join-Path $TempDir "$Name.json" }
-    function Get-Key($r) { "$($r.ShardId)|$($r.SequenceNumber)" }
-    function Get-RefKey($r) { "$($r.shardId)|$($r.sequenceNumber)" }
     function Get-FileHashHex([string]$Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash }
 
     # A child pwsh that connects (when a role is given) and reads a stream with a checkpoint,
@@ -225,7 +223,7 @@ Describe 'Checkpoints on moto (reader role session, IAM enforced)' {
 
         It 'the first run (no file yet) starts at TrimHorizon: every record written so far' {
             $First | Should -HaveCount 60
-            ($Run1 | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($First | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+            ($Run1 | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($First | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
         }
 
         It 'saves a version 1 checkpoint keyed by stream ARN and shard id, at the last record of each shard' {
@@ -241,7 +239,7 @@ Describe 'Checkpoints on moto (reader role session, IAM enforced)' {
 
         It 'the second run returns exactly the records written since, none of the first run' {
             $Second | Should -HaveCount 25
-            ($Run2 | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($Second | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+            ($Run2 | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($Second | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
             ($Run2.Text | Sort-Object) | Should -Be ($Second.data | Sort-Object)
         }
 
@@ -272,11 +270,11 @@ Describe 'Checkpoints on moto (reader role session, IAM enforced)' {
         }
 
         It 'the first run read the chosen shard only' {
-            ($OneShard | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($SelectWritten | Where-Object shardId -EQ $Chosen | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+            ($OneShard | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($SelectWritten | Where-Object shardId -EQ $Chosen | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
         }
 
         It 'the next run reads the shards the file had never seen from -StartingPosition, and nothing of the chosen shard again' {
-            ($WholeStream | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($SelectWritten | Where-Object shardId -NE $Chosen | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+            ($WholeStream | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($SelectWritten | Where-Object shardId -NE $Chosen | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
             ($SelectWarnings -join "`n") | Should -Match 'never seen'
         }
 
@@ -300,8 +298,8 @@ Describe 'Checkpoints on moto (reader role session, IAM enforced)' {
             $counts = @($runs | ForEach-Object { $_.Count })
             $counts | Should -Be @(7, 7, 7, 7, 7, 7, 3, 0) -Because 'each run stops after 7 records and the next one resumes after them'
             $all = @($runs | ForEach-Object { $_ })
-            ($all | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($written | ForEach-Object { Get-RefKey $_ } | Sort-Object)
-            @($all | ForEach-Object { Get-Key $_ } | Sort-Object -Unique) | Should -HaveCount 45
+            ($all | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($written | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
+            @($all | ForEach-Object { Get-RecordKey $_ } | Sort-Object -Unique) | Should -HaveCount 45
         }
     }
 
@@ -317,9 +315,10 @@ Describe 'Checkpoints on moto (reader role session, IAM enforced)' {
                 $holder.Process.HasExited | Should -BeFalse -Because "the first reader follows the stream until stopped (stderr: $(if ($holder.Process.HasExited) { $holder.StdErr.GetAwaiter().GetResult() }))"
 
                 $watch = [Diagnostics.Stopwatch]::StartNew()
-                $second = @()
+                # Collected one by one, so a record that came out before the error would be counted.
+                $second = [System.Collections.Generic.List[object]]::new()
                 $e = $null
-                try { $second = @(Read-KinesisRecord -StreamName cp-busy -CheckpointPath $checkpoint -ErrorAction Stop) }
+                try { Read-KinesisRecord -StreamName cp-busy -CheckpointPath $checkpoint -ErrorAction Stop | ForEach-Object { $second.Add($_) } }
                 catch { $e = $_ }
                 $watch.Stop()
                 $e | Should -Not -BeNullOrEmpty -Because 'two runs on one checkpoint must not interleave'
@@ -494,11 +493,11 @@ Describe 'Checkpoints across resharding (kinesis-local)' {
     }
 
     It 'run 1 read every record of the two shards' {
-        ($Run1 | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($Initial.records | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+        ($Run1 | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($Initial.records | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
     }
 
     It 'run 2 returns exactly the records written since run 1: the parent''s tail, the other shard''s and the children''s' {
-        ($Run2 | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($Resharded.records | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+        ($Run2 | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($Resharded.records | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
         $Run2.Text | Should -Not -BeIn $Initial.records.data
     }
 
@@ -527,7 +526,7 @@ Describe 'Checkpoints across resharding (kinesis-local)' {
     }
 
     It 'run 4 returns exactly the records written to the children and the open shard since' {
-        ($Run4 | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($Later.records | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+        ($Run4 | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($Later.records | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
         $Run4.ShardId | Should -Not -Contain $Parent
     }
 }

@@ -26,7 +26,6 @@ BeforeAll {
     $WriterCredential = Get-RoleCredential -World $Moto -RoleArn $World.writerRoleArn
     $Suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
 
-    function ConvertTo-Hex([byte[]]$Bytes) { if ($null -eq $Bytes) { '<null>' } else { [Convert]::ToHexString($Bytes) } }
 }
 
 AfterAll {

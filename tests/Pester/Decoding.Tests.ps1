@@ -33,9 +33,6 @@ BeforeAll {
     $Shard0 = 'shardId-000000000000'
     $MaxHashKey = ([bigint]::Pow(2, 128) - 1).ToString()
 
-    function ConvertTo-Hex([byte[]]$Bytes) { if ($null -eq $Bytes) { '<null>' } else { [Convert]::ToHexString($Bytes) } }
-    function Get-Key($r) { "$($r.ShardId)|$($r.SequenceNumber)" }
-    function Get-RefKey($r) { "$($r.shardId)|$($r.sequenceNumber)" }
     function ConvertTo-CanonicalJson($Value) {
         # A parsed value without the module's KinesisRecord note, as compact JSON (for comparing with ConvertFrom-Json).
         if ($Value.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject]) {
@@ -332,7 +329,7 @@ Describe 'Stop conditions' {
             Read-KinesisRecord -StreamName until -Until $Until
         }
         $run.Errors | Should -BeNullOrEmpty
-        ($run.Output | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($Early | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+        ($run.Output | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($Early | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
     }
 
     It '-Until with -Follow from TrimHorizon: the early records, then the read ends by itself' {

@@ -12,25 +12,8 @@ $script:ToolsProject = Join-Path $script:RepoRoot 'build/tools/Tools.csproj'
 # A path that never exists: keeps the developer's ~/.aws out of every child.
 $script:NoAwsFile = Join-Path ([System.IO.Path]::GetTempPath()) 'kxa-tests-no-such-aws-file'
 
-# -Global: Start-ChildPwsh, Wait-ExternalProcess and the emulators, for the suites too.
+# -Global: Get-BuiltModulePath, Start-ChildPwsh, Wait-ExternalProcess and the emulators, for the suites too.
 Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Global
-
-function Get-BuiltModulePath {
-    # The module folder as shipped (./out/KinesisXAcct), unless KXA_MODULE_PATH names another
-    # build (a folder or its .psd1), as in E2E.Support.psm1.
-    [CmdletBinding()]
-    [OutputType([string])]
-    param()
-    $path = Join-Path $script:RepoRoot 'out/KinesisXAcct'
-    if ($env:KXA_MODULE_PATH) {
-        $path = if ($env:KXA_MODULE_PATH -like '*.psd1') { Split-Path -Parent $env:KXA_MODULE_PATH } else { $env:KXA_MODULE_PATH }
-        $path = (Resolve-Path -LiteralPath $path).Path
-    }
-    if (-not (Test-Path -LiteralPath (Join-Path $path 'KinesisXAcct.psd1'))) {
-        throw "The module is not built at $path. Run: dotnet pwsh ./build.ps1 -Task Build"
-    }
-    $path
-}
 
 function Invoke-ChildPwsh {
     # Start-ChildPwsh, then Wait-ExternalProcess.
@@ -85,23 +68,9 @@ kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay
 for i, text in enumerate(texts):
     kinesis.put_record(StreamName=stream, Data=text.encode(), PartitionKey="pk-%d" % i)
 '@
-        $environment = Get-DefaultAwsEnvironment
-        $psi = [System.Diagnostics.ProcessStartInfo]::new('python3')
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardError = $true
-        $psi.RedirectStandardOutput = $true
-        foreach ($a in '-c', $python, $moto.Endpoint, $StreamName, $ShardCount, (ConvertTo-Json -InputObject $texts -Compress)) { $psi.ArgumentList.Add([string]$a) }
-        foreach ($key in @($psi.Environment.Keys | Where-Object { $_ -like 'AWS_*' })) { $null = $psi.Environment.Remove($key) }
-        foreach ($key in $environment.Keys) { $psi.Environment[$key] = $environment[$key] }
-        $process = [System.Diagnostics.Process]::Start($psi)
-        try {
-            $stderr = $process.StandardError.ReadToEndAsync()
-            $null = $process.StandardOutput.ReadToEnd()
-            if (-not $process.WaitForExit(60000)) { $process.Kill($true); throw 'Creating the stream with boto3 took over 60 s.' }
-            $process.WaitForExit()
-            if ($process.ExitCode -ne 0) { throw "Creating stream $StreamName with boto3 failed:`n$($stderr.GetAwaiter().GetResult())" }
-        }
-        finally { $process.Dispose() }
+        $run = Invoke-External -FilePath python3 -Environment (Get-DefaultAwsEnvironment) -TimeoutSeconds 60 `
+            -ArgumentList @('-c', $python, $moto.Endpoint, $StreamName, $ShardCount, (ConvertTo-Json -InputObject $texts -Compress))
+        if ($run.ExitCode -ne 0) { throw "Creating stream $StreamName with boto3 failed:`n$($run.StdErr)" }
         [pscustomobject]@{ Moto = $moto; Endpoint = $moto.Endpoint; StreamName = $StreamName; Texts = $texts }
     }
     catch {
@@ -148,5 +117,5 @@ function New-TemporaryDirectory {
     (New-Item -ItemType Directory -Path $path).FullName
 }
 
-Export-ModuleMember -Function Get-BuiltModulePath, Invoke-ChildPwsh, Get-DefaultAwsEnvironment, New-MotoStream,
+Export-ModuleMember -Function Invoke-ChildPwsh, Get-DefaultAwsEnvironment, New-MotoStream,
     Get-ToolPackageFile, New-TemporaryDirectory

@@ -13,20 +13,12 @@ $script:ReshardWorldScript = Join-Path $script:RepoRoot 'tests/Fixtures/reshard_
 Import-Module (Join-Path $PSScriptRoot 'TestSupport.psm1') -Global
 
 function Import-ModuleUnderTest {
-    # The shipped module at ./out/KinesisXAcct (TestSupport's Import-BuiltModule), unless
-    # KXA_MODULE_PATH names another build (a folder or a .psd1). Returns the path to import
-    # again in other runspaces (thread jobs).
+    # TestSupport's Import-BuiltModule (./out/KinesisXAcct or KXA_MODULE_PATH). Returns the path
+    # to import again in other runspaces (thread jobs).
     [CmdletBinding()]
     [OutputType([string])]
     param()
-    if ($env:KXA_MODULE_PATH) {
-        if (-not (Test-Path -LiteralPath $env:KXA_MODULE_PATH)) { throw "KXA_MODULE_PATH '$env:KXA_MODULE_PATH' does not exist." }
-        $module = Import-Module $env:KXA_MODULE_PATH -Global -Force -PassThru
-    }
-    else {
-        $module = Import-BuiltModule
-    }
-    $module = @($module | Where-Object Name -eq 'KinesisXAcct')[0]
+    $module = @(Import-BuiltModule | Where-Object Name -eq 'KinesisXAcct')[0]
     Join-Path $module.ModuleBase 'KinesisXAcct.psd1'
 }
 
@@ -204,6 +196,18 @@ function Complete-KinesisLocalStream {
     $run.StdOut | ConvertFrom-Json
 }
 
+function Get-RecordKey($Record) {
+    # "shard|sequence number" of a record: a KinesisRecord from the module or a written record from
+    # the reference tools (a hashtable from ConvertFrom-Json -AsHashtable, whose keys are
+    # case-sensitive: hence the lower-case names, which a KinesisRecord's properties also answer to).
+    "$($Record.shardId)|$($Record.sequenceNumber)"
+}
+
+function ConvertTo-Hex([byte[]]$Bytes) {
+    # Payload bytes as hex for comparisons and failure messages; <null> for none.
+    if ($null -eq $Bytes) { '<null>' } else { [Convert]::ToHexString($Bytes) }
+}
+
 function Get-CaughtError {
     # The ErrorRecord that $ScriptBlock throws (run it with -ErrorAction Stop), or $null.
     [CmdletBinding()]
@@ -213,4 +217,4 @@ function Get-CaughtError {
 }
 
 Export-ModuleMember -Function Import-ModuleUnderTest, Invoke-WithTimeout, Wait-TimedJob,
-    Start-ReferencePut, Invoke-ReferencePut, New-OwnerStream, New-KinesisLocalStream, Complete-KinesisLocalStream, Get-CaughtError, Get-CredentialEnvironment
+    Start-ReferencePut, Invoke-ReferencePut, New-OwnerStream, New-KinesisLocalStream, Complete-KinesisLocalStream, Get-CaughtError, Get-CredentialEnvironment, Get-RecordKey, ConvertTo-Hex

@@ -35,8 +35,6 @@ BeforeAll {
         @(Read-KinesisRecord -StreamName $Name -EndpointUrl $Endpoint -Region us-east-1 -ErrorAction Stop @extra)
     }
 
-    function Get-Key($r) { "$($r.ShardId)|$($r.SequenceNumber)" }
-    function Get-RefKey($r) { "$($r.shardId)|$($r.sequenceNumber)" }
 
     function Test-PerKeyOrder($Read, $Reference) {
         # For each partition key: the payloads in output order equal the write order. Returns mismatches.
@@ -103,7 +101,7 @@ Describe 'Reading across resharding (kinesis-local, default credentials)' {
 
         It 'returns every record exactly once (before and after the split)' {
             $Read | Should -HaveCount $Split.records.Count
-            ($Read | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($Split.records | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+            ($Read | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($Split.records | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
             ($Read.Text | Sort-Object) | Should -Be ($Split.records.data | Sort-Object)
         }
 
@@ -120,7 +118,7 @@ Describe 'Reading across resharding (kinesis-local, default credentials)' {
         It '-ShardId of the parent reads the parent and the shards it split into, nothing else' {
             $read = Read-Stream split -ShardId $Parent
             $wanted = @($Split.records | Where-Object { $_.shardId -eq $Parent -or $_.shardId -in $Children })
-            ($read | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($wanted | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+            ($read | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($wanted | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
             $r = Test-ParentsFirst $read @($Parent) $Children
             $r.Problems | Should -BeNullOrEmpty
         }
@@ -141,7 +139,7 @@ Describe 'Reading across resharding (kinesis-local, default credentials)' {
 
         It 'returns every record exactly once (before and after the merge)' {
             $Read | Should -HaveCount $Merge.records.Count
-            ($Read | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($Merge.records | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+            ($Read | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($Merge.records | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
         }
 
         It 'outputs both parents'' records of a partition key before the merged child''s' {
@@ -176,7 +174,7 @@ Describe 'Reading across resharding (kinesis-local, default credentials)' {
             $run.Errors | Should -BeNullOrEmpty
             $read = @($run.Output)
             $read | Should -HaveCount $written.records.Count
-            ($read | ForEach-Object { Get-Key $_ } | Sort-Object) | Should -Be ($written.records | ForEach-Object { Get-RefKey $_ } | Sort-Object)
+            ($read | ForEach-Object { Get-RecordKey $_ } | Sort-Object) | Should -Be ($written.records | ForEach-Object { Get-RecordKey $_ } | Sort-Object)
             $read.Text | Should -Not -BeIn $FollowOld.records.data
             @(Test-PerKeyOrder $read $written.records) | Should -BeNullOrEmpty
             (Test-ParentsFirst $read @('shardId-000000000000') $children).Problems | Should -BeNullOrEmpty

@@ -26,16 +26,29 @@ Import-Module (Join-Path $script:RepoRoot 'tests/Support/Emulators.psm1') -Globa
 
 function Get-RepoRoot { $script:RepoRoot }
 
-function Import-BuiltModule {
-    # The module as shipped (./out/KinesisXAcct), never the bin folder: the manifest, exports
-    # and formats are part of what is tested. -Global so the test script sees the cmdlets.
+function Get-BuiltModulePath {
+    # The module folder as shipped (./out/KinesisXAcct), never the bin folder: the manifest, exports
+    # and formats are part of what is tested. KXA_MODULE_PATH names another build (a folder or
+    # its .psd1), for every suite alike.
     [CmdletBinding()]
+    [OutputType([string])]
     param()
     $path = Join-Path $script:RepoRoot 'out/KinesisXAcct'
+    if ($env:KXA_MODULE_PATH) {
+        $path = if ($env:KXA_MODULE_PATH -like '*.psd1') { Split-Path -Parent $env:KXA_MODULE_PATH } else { $env:KXA_MODULE_PATH }
+        $path = (Resolve-Path -LiteralPath $path).Path
+    }
     if (-not (Test-Path -LiteralPath (Join-Path $path 'KinesisXAcct.psd1'))) {
         throw "The module is not built at $path. Run: dotnet pwsh ./build.ps1 -Task Build"
     }
-    Import-Module $path -Global -Force -PassThru
+    $path
+}
+
+function Import-BuiltModule {
+    # Get-BuiltModulePath, imported -Global so the test script sees the cmdlets.
+    [CmdletBinding()]
+    param()
+    Import-Module (Get-BuiltModulePath) -Global -Force -PassThru
 }
 
 function New-ExternalStartInfo {
@@ -341,7 +354,7 @@ function Read-ReferenceStream {
     $run.StdOut | ConvertFrom-Json
 }
 
-Export-ModuleMember -Function Get-RepoRoot, Import-BuiltModule, New-ExternalStartInfo, Start-ExternalProcess, Wait-ExternalProcess,
+Export-ModuleMember -Function Get-RepoRoot, Get-BuiltModulePath, Import-BuiltModule, New-ExternalStartInfo, Start-ExternalProcess, Wait-ExternalProcess,
     Stop-ChildProcess, Get-PwshLauncher, Start-ChildPwsh, Invoke-External, New-MotoWorld, Remove-TestWorld, Get-AwsEnvironment,
     Use-AwsEnvironment, Restore-AwsEnvironment, Use-OperatorEnvironment, Invoke-AwsCli, Get-RoleCredential,
     Read-ReferenceStream
