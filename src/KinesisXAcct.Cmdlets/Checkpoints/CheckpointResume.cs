@@ -89,9 +89,10 @@ namespace KinesisXAcct.Checkpoints
         /// Tells <paramref name="tracker"/> where every shard the read begins with starts, before any
         /// reader runs: a run stopped early (-First, Ctrl+C, a crash) then still tells the next run where
         /// the shards it never reached begin (from LATEST, a shard that was never recorded would otherwise
-        /// lose the records that arrive between the runs). Picks the shards exactly as the reader's
-        /// <see cref="ShardSchedule"/> does. Shards the checkpoint already has keep their entry, so it is
-        /// safe on every run (after <see cref="Apply"/>, it changes nothing).
+        /// lose the records that arrive between the runs). Picks the shards and their starts with the
+        /// reader's own <see cref="StreamRecordReader.ScheduleFor"/> and <see cref="StreamRecordReader.StartFor"/>.
+        /// Shards the checkpoint already has keep their entry, so it is safe on every run (after
+        /// <see cref="Apply"/>, it changes nothing).
         /// </summary>
         /// <param name="options">The options the read will use (after <see cref="Apply"/>, if the checkpoint had entries).</param>
         /// <param name="listedShards">Every shard ListShards returns now.</param>
@@ -101,13 +102,9 @@ namespace KinesisXAcct.Checkpoints
             if (options == null) throw new ArgumentNullException(nameof(options));
             if (listedShards == null) throw new ArgumentNullException(nameof(listedShards));
 
-            bool openOnly = options.Start.Type == ShardIteratorType.Latest && options.ShardStarts == null;
-            var schedule = new ShardSchedule(listedShards, options.ShardIds, openOnly, options.FinishedShards);
+            ShardSchedule schedule = StreamRecordReader.ScheduleFor(options, listedShards);
             foreach (string shardId in schedule.InScope.Where(schedule.IsInitial).OrderBy(id => id, StringComparer.Ordinal).ToList())
-            {
-                StartPosition start = options.ShardStarts != null && options.ShardStarts.TryGetValue(shardId, out StartPosition resumed) ? resumed : options.Start;
-                tracker.ShardStarted(shardId, start);
-            }
+                tracker.ShardStarted(shardId, StreamRecordReader.StartFor(options, schedule, shardId));
         }
     }
 }

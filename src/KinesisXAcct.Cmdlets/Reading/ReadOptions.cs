@@ -13,6 +13,9 @@ namespace KinesisXAcct.Reading
         /// <summary>Read only these shards (and the shards they split or merge into). Null: every shard.</summary>
         public ICollection<string> ShardIds { get; set; }
 
+        /// <summary>The stream's shards when the caller has listed them already (to resume a checkpoint); null: the reader lists them.</summary>
+        public IReadOnlyList<ShardDescription> ListedShards { get; set; }
+
         public StartPosition Start { get; set; } = StartPosition.TrimHorizon;
 
         /// <summary>

@@ -30,9 +30,9 @@ namespace KinesisXAcct.Reading
 
         public async Task RunAsync(ChannelWriter<RecordBatch> output, CancellationToken cancellationToken)
         {
-            List<ShardDescription> shards = await ListAllShardsAsync(_api, _options.Stream, cancellationToken).ConfigureAwait(false);
-            bool openOnly = _options.Start.Type == ShardIteratorType.Latest && _options.ShardStarts == null;
-            var schedule = new ShardSchedule(shards, _options.ShardIds, openOnly, _options.FinishedShards);
+            IReadOnlyList<ShardDescription> shards = _options.ListedShards
+                ?? await ListAllShardsAsync(_api, _options.Stream, cancellationToken).ConfigureAwait(false);
+            ShardSchedule schedule = ScheduleFor(_options, shards);
             if (schedule.UnknownShards.Count > 0)
             {
                 throw new KinesisXAcctException(
@@ -96,7 +96,7 @@ namespace KinesisXAcct.Reading
         {
             foreach (string shardId in schedule.TakeReady())
             {
-                StartPosition start = StartFor(schedule, shardId);
+                StartPosition start = StartFor(_options, schedule, shardId);
                 bool readToEnd = schedule.IsKnownClosed(shardId);
                 _observer.Notice(ReadNoticeLevel.Verbose, $"Reading shard {shardId} of {_options.Stream.Display} from {start}.");
                 var reader = new ShardReader(_api, _options, shardId, start, readToEnd, output, _observer, schedule.HashKeyRangeOf(shardId), batchSlots);
@@ -104,10 +104,19 @@ namespace KinesisXAcct.Reading
             }
         }
 
-        private StartPosition StartFor(ShardSchedule schedule, string shardId)
+        /// <summary>Which shards a read with <paramref name="options"/> begins with, and in what order the rest follow.</summary>
+        public static ShardSchedule ScheduleFor(ReadOptions options, IEnumerable<ShardDescription> listed)
         {
-            if (_options.ShardStarts != null && _options.ShardStarts.TryGetValue(shardId, out StartPosition resumed)) return resumed;
-            return schedule.IsInitial(shardId) ? _options.Start : _options.Start.ForChildShard();
+            // From LATEST a closed shard has nothing new, unless per-shard starts say where to resume.
+            bool openOnly = options.Start.Type == ShardIteratorType.Latest && options.ShardStarts == null;
+            return new ShardSchedule(listed, options.ShardIds, openOnly, options.FinishedShards);
+        }
+
+        /// <summary>Where a shard's read begins: its own start if it has one, else the common start (a shard born during the read: from its beginning).</summary>
+        public static StartPosition StartFor(ReadOptions options, ShardSchedule schedule, string shardId)
+        {
+            if (options.ShardStarts != null && options.ShardStarts.TryGetValue(shardId, out StartPosition resumed)) return resumed;
+            return schedule.IsInitial(shardId) ? options.Start : options.Start.ForChildShard();
         }
     }
 }

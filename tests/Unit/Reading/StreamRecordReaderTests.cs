@@ -81,6 +81,21 @@ public class StreamRecordReaderTests
         Assert.Equal(4, fake.CallsOf("ListShards").Count);
     }
 
+    [Fact]
+    public async Task Shards_the_caller_listed_already_are_not_listed_again()
+    {
+        FakeKinesis fake = FourShards(5);
+        List<ShardDescription> listed = await StreamRecordReader.ListAllShardsAsync(fake, fake.Stream, CancellationToken.None);
+        int listCalls = fake.CallsOf("ListShards").Count;
+        ReadOptions options = ReadHarness.Options(fake, batchSize: 100);
+        options.ListedShards = listed;
+
+        ReadResult result = await ReadHarness.ReadAsync(fake, options);
+
+        Assert.Equal(20, result.Records.Count);
+        Assert.Equal(listCalls, fake.CallsOf("ListShards").Count);
+    }
+
     // ---- where a read stops -------------------------------------------------------------
 
     [Fact]
