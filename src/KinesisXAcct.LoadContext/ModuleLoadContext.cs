@@ -35,9 +35,6 @@ namespace KinesisXAcct.LoadContext
             _directory = directory;
         }
 
-        /// <summary>The folder the context loads dependencies from.</summary>
-        public string Directory => _directory;
-
         /// <summary>
         /// Loads the cmdlet assembly at <paramref name="cmdletAssemblyPath"/> into the module's
         /// context (created on first use, then reused) and returns it, for <c>Import-Module -Assembly</c>.

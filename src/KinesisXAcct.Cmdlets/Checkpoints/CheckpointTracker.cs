@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using KinesisXAcct.Kinesis;
 using KinesisXAcct.Reading;
 
@@ -19,7 +18,6 @@ namespace KinesisXAcct.Checkpoints
         private readonly CheckpointFile _file;
         private readonly string _streamArn;
         private readonly Func<DateTimeOffset> _clock;
-        private readonly HashSet<string> _known = new HashSet<string>(StringComparer.Ordinal);
         private DateTimeOffset _lastSave;
 
         public CheckpointTracker(CheckpointFile file, string streamArn, Func<DateTimeOffset> clock = null)
@@ -28,7 +26,6 @@ namespace KinesisXAcct.Checkpoints
             _streamArn = streamArn;
             _clock = clock ?? (() => DateTimeOffset.UtcNow);
             _lastSave = _clock();
-            foreach (string shardId in file.ShardsOf(streamArn).Keys) _known.Add(shardId);
         }
 
         public TimeSpan SaveInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -36,7 +33,7 @@ namespace KinesisXAcct.Checkpoints
         /// <summary>A shard's read began here. Saved only if the checkpoint has nothing for it yet.</summary>
         public void ShardStarted(string shardId, StartPosition start)
         {
-            if (!_known.Add(shardId)) return;
+            if (_file.ShardsOf(_streamArn).ContainsKey(shardId)) return;
             switch (start.Type)
             {
                 case ShardIteratorType.TrimHorizon:
@@ -62,14 +59,12 @@ namespace KinesisXAcct.Checkpoints
         /// <summary>A record reached the pipeline.</summary>
         public void Delivered(KinesisRecord record)
         {
-            _known.Add(record.ShardId);
             _file.Record(_streamArn, record.ShardId, ShardCheckpoint.AfterRecord(record.SequenceNumber, record.SubSequenceNumber));
         }
 
         /// <summary>A closed shard was read to its end: later runs skip it and go on with its children.</summary>
         public void ShardFinished(string shardId, string lastSequenceNumber)
         {
-            _known.Add(shardId);
             _file.Record(_streamArn, shardId, ShardCheckpoint.Done(lastSequenceNumber));
         }
 

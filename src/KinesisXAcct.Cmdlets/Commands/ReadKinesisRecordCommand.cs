@@ -125,7 +125,7 @@ namespace KinesisXAcct.Commands
             _start = ResolveStart();
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Until)))
             {
-                _until = new DateTimeOffset(Until.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(Until, DateTimeKind.Local) : Until);
+                _until = AsMoment(Until);
                 if (_start.Timestamp.HasValue && _until < _start.Timestamp)
                     throw KinesisXAcctException.InvalidArgument("UntilBeforeSince", $"-Until {_until:u} is before -Since {_start.Timestamp:u}: nothing could be read.");
             }
@@ -261,9 +261,11 @@ namespace KinesisXAcct.Commands
             {
                 case ShardEvent.Started:
                     tracker?.ShardStarted(batch.ShardId, batch.Start);
+                    tracker?.SaveIfDue();
                     break;
                 case ShardEvent.Finished:
                     tracker?.ShardFinished(batch.ShardId, batch.LastSequenceNumber);
+                    tracker?.SaveIfDue();
                     break;
                 default:
                     foreach (KinesisRecord record in batch.Records)
@@ -271,14 +273,13 @@ namespace KinesisXAcct.Commands
                         Emit(record);
                         tracker?.Delivered(record); // after the write: a record the pipeline did not take is read again
                         tracker?.SaveIfDue();       // per record: a batch can take longer than the save interval to go through a slow pipeline
-                        if (First > 0 && ++_emitted >= First) return true;
-                        if (First == 0) _emitted++;
+                        _emitted++;
+                        if (First > 0 && _emitted >= First) return true;
                     }
 
                     break;
             }
 
-            tracker?.SaveIfDue();
             return false;
         }
 
@@ -381,6 +382,7 @@ namespace KinesisXAcct.Commands
             // Note where every starting shard begins now, not when its reader starts: a run stopped early
             // (-First, Ctrl+C, a crash) still tells the next run where the shards it never reached begin.
             CheckpointResume.RecordInitialStarts(tracker, options, shards);
+            options.ListedShards = shards; // the reader need not list them again
         }
 
         /// <summary>Turns -StartingPosition, -Since and -SequenceNumber into one start position, rejecting contradictions before any call.</summary>
@@ -427,6 +429,10 @@ namespace KinesisXAcct.Commands
         private static KinesisXAcctException Conflict(string message) =>
             KinesisXAcctException.InvalidArgument("ConflictingStartingPosition", message);
 
+        /// <summary>A DateTime as the moment it names; one of unspecified kind (Get-Date, a typed date) is local time.</summary>
+        private static DateTimeOffset AsMoment(DateTime dateTime) =>
+            new DateTimeOffset(dateTime.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(dateTime, DateTimeKind.Local) : dateTime);
+
         /// <summary>A DateTime (local or UTC) is a moment; a TimeSpan is that long ago; strings are parsed as either.</summary>
         internal static DateTimeOffset SinceToTimestamp(object since, DateTimeOffset now)
         {
@@ -434,7 +440,7 @@ namespace KinesisXAcct.Commands
             switch (value)
             {
                 case DateTime dateTime:
-                    return new DateTimeOffset(dateTime.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(dateTime, DateTimeKind.Local) : dateTime);
+                    return AsMoment(dateTime);
                 case DateTimeOffset offset:
                     return offset;
                 case TimeSpan ago:

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.IO;
 using System.IO.Compression;
 using System.Text;
@@ -25,12 +26,20 @@ namespace KinesisXAcct.Decoding
                 using (var input = new GZipStream(new MemoryStream(data, writable: false), CompressionMode.Decompress))
                 using (var output = new MemoryStream(data.Length * 4))
                 {
-                    var buffer = new byte[81920];
-                    int read;
-                    while ((read = input.Read(buffer, 0, buffer.Length)) > 0)
+                    // Pooled: every record of a CloudWatch Logs subscription is gzip, read as Text or Json.
+                    byte[] buffer = ArrayPool<byte>.Shared.Rent(81920);
+                    try
                     {
-                        if (output.Length + read > MaxInflatedBytes) return data;
-                        output.Write(buffer, 0, read);
+                        int read;
+                        while ((read = input.Read(buffer, 0, buffer.Length)) > 0)
+                        {
+                            if (output.Length + read > MaxInflatedBytes) return data;
+                            output.Write(buffer, 0, read);
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
                     }
 
                     return output.ToArray();
