@@ -14,8 +14,10 @@
     rounds: one run of each, back to back, the order rotated every round; a ratio between two
     contenders is taken within each round and the median of those paired ratios is reported (and
     judged), beside the medians of the raw times. Throughput contenders read a warm-up stream first in
-    the same process and time only the real read; the ceiling is measured twice: as the first big read
-    of a process and in steady state (after a full read of a twin stream, the JIT's tiers settled).
+    the same process and time only the real read. The pwsh ceiling process reads its stream
+    -CeilingReads times in a row, each read timed on its own: the first is the first big read of a
+    process, the later ones show the JIT's tiers settling; steady state is the median of the reads from
+    -SteadyFrom on.
     Cold start is timed from process start to the first record on stdout.
 #>
 [CmdletBinding()]
@@ -31,6 +33,10 @@ param(
     [ValidateRange(1, 4)][int]$CliShards = 1,
     # 2. ceiling: records in each prepared stream (1, 4 and 16 shards).
     [ValidateRange(10000, 10000000)][int]$CeilingRecords = 200000,
+    # 2. reads of the ceiling stream, one after the other in each pwsh process (each timed on its own) ...
+    [ValidateRange(1, 10)][int]$CeilingReads = 6,
+    # ... and the first of them that counts as steady state (the median from this read on).
+    [ValidateRange(1, 10)][int]$SteadyFrom = 4,
     # 2. the boto3 loop stops after this many records on the prepared endpoint (its rate is what counts).
     [ValidateRange(10000, 10000000)][int]$Boto3CeilingRecords = 50000,
     # 3. cold-start runs per contender.
@@ -55,6 +61,7 @@ $Region = 'us-east-1'
 $SeedRoleArn = 'arn:aws:iam::239641032376:role/hmh_kinesis_consumer_role'
 $SeedExternalId = 'ren-ext-42'
 $RecordSize = 200
+if ($SteadyFrom -gt $CeilingReads) { throw "-SteadyFrom ($SteadyFrom) is after the last of -CeilingReads ($CeilingReads)." }
 foreach ($p in $ModulePath, $BenchDll) { if (-not (Test-Path -LiteralPath $p)) { throw "$p is missing: run ./build.ps1 -Task Bench." } }
 
 Import-Module (Join-Path $RepoRoot 'tests/Support/Emulators.psm1') -Force   # Get-FreeTcpPort, Stop-Emulator
@@ -279,8 +286,13 @@ try {
     $prepPort = Get-FreeTcpPort
     $shardCounts = 1, 4, 16
     $streams = @('--stream', 'warm:1:10000')
-    # c<n>: the measured stream; w<n>: its twin (same shape), read first for the steady-state runs.
-    foreach ($n in $shardCounts) { foreach ($prefix in 'c', 'w') { $streams += @('--stream', "${prefix}${n}:${n}:$([int][math]::Ceiling($CeilingRecords / $n))") } }
+    # c<n>: the stream the C# client and boto3 measure; w<n>: its twin, read first for the client's steady
+    # state; p<n>r<k>: the pwsh process's k-th read (one stream per read, so the endpoint's per-shard
+    # call rates are counted per read: two reads in a row are two readers, each keeping its own pace).
+    $perShard = { param($n) [int][math]::Ceiling($CeilingRecords / $n) }
+    foreach ($n in $shardCounts) {
+        foreach ($name in @("c$n", "w$n") + @(1..$CeilingReads | ForEach-Object { "p${n}r$_" })) { $streams += @('--stream', "${name}:${n}:$(& $perShard $n)") }
+    }
     $streams += @('--stream', "msmall:4:$([int]($MemoryRecords / 40))", '--stream', "mlarge:4:$([int]($MemoryRecords / 4))")
     $prepared = Start-Server -Name 'prepared' -FilePath $Dotnet -Port $prepPort -ArgumentList (@($BenchDll, 'serve', '--port', $prepPort, '--size', $RecordSize) + $streams) -Probe {
         param($s) (Get-Content -LiteralPath $s.LogPath -ErrorAction SilentlyContinue) -match '^READY'
@@ -288,21 +300,46 @@ try {
     $servers.Add($prepared)
     Write-Progress-Line "prepared-response endpoint ready at $($prepared.Endpoint)"
 
-    function Invoke-PwshRead([string]$Stream, [string]$Label, [hashtable]$ExtraEnvironment = @{}, [string]$Warm = 'warm') {
-        $null = Invoke-PreparedControl $prepared.Endpoint 'Reset' $Stream
+    function Invoke-PwshRead([string[]]$Stream, [string]$Label, [hashtable]$ExtraEnvironment = @{}, [string]$Warm = 'warm') {
+        foreach ($s in $Stream) { $null = Invoke-PreparedControl $prepared.Endpoint 'Reset' $s }
         $r = Invoke-Measured -Label $Label -FilePath $Pwsh.FilePath -Environment (Get-BenchEnvironment $ExtraEnvironment) -ArgumentList (@($Pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File',
-                (Join-Path $BenchDir 'read_pwsh.ps1'), '-ModulePath', $ModulePath, '-StreamName', $Stream, '-EndpointUrl', $prepared.Endpoint, '-Warm', $Warm))
-        # The endpoint counts what it served; the read ended without an error, so every record went down the pipeline.
-        $stats = Invoke-PreparedControl $prepared.Endpoint 'Stats' $Stream
-        $r.records = [long]$stats.records
-        $r.calls = [long]$stats.calls
-        $r | Add-Member stats $stats -PassThru
+                (Join-Path $BenchDir 'read_pwsh.ps1'), '-ModulePath', $ModulePath, '-StreamName', ($Stream -join ','), '-EndpointUrl', $prepared.Endpoint, '-Warm', $Warm))
+        # The endpoint counts what it served; each read ended without an error, so every record went down the pipeline.
+        for ($i = 0; $i -lt $Stream.Count; $i++) {
+            $stats = Invoke-PreparedControl $prepared.Endpoint 'Stats' $Stream[$i]
+            $read = $r.reads[$i]
+            $read | Add-Member records ([long]$stats.records) -Force
+            $read | Add-Member calls ([long]$stats.calls) -Force
+            $read | Add-Member stats $stats -Force
+        }
+        $r.records = $r.reads[0].records
+        $r.calls = $r.reads[0].calls
+        $r | Add-Member stats $r.reads[0].stats -PassThru
+    }
+
+    # The k-th read of a multi-read pwsh process as a result of its own, and steady state: the median
+    # time of the reads from -SteadyFrom on (the same records each), with the call rates of them all.
+    function Get-PwshReadResult($Process, [int]$Index) {
+        $read = $Process.reads[$Index]
+        [pscustomobject]@{ records = $read.records; seconds = [double]$read.seconds; cpuSeconds = [double]$read.cpuSeconds; stats = $read.stats }
+    }
+    function Get-PwshSteadyResult($Process) {
+        $late = @($Process.reads)[($SteadyFrom - 1)..($CeilingReads - 1)]
+        $all = @($Process.reads)
+        [pscustomobject]@{
+            records = $late[0].records; seconds = Get-Median ($late | ForEach-Object { [double]$_.seconds }); cpuSeconds = Get-Median ($late | ForEach-Object { [double]$_.cpuSeconds })
+            stats   = [pscustomobject]@{
+                calls = $late[0].stats.calls
+                maxCallsPerSecondPerShard = ($all | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum
+                minGapMs = $(& { $g = @($all | ForEach-Object { [double]$_.stats.minGapMs } | Where-Object { $_ -ge 0 }); if ($g) { ($g | Measure-Object -Minimum).Minimum } else { -1 } })
+            }
+        }
     }
 
     $ceiling = [ordered]@{}
     foreach ($n in $shardCounts) {
         $ceiling["$n"] = [ordered]@{}
-        foreach ($k in 'pwsh', 'pwshSteady', 'boto3', 'client', 'clientSteady') { $ceiling["$n"][$k] = [System.Collections.Generic.List[object]]::new() }
+        foreach ($k in 'pwshProcess', 'pwsh', 'pwshSecond', 'pwshSteady', 'boto3', 'client', 'clientSteady') { $ceiling["$n"][$k] = [System.Collections.Generic.List[object]]::new() }
     }
     # Diagnosis: the same 16-shard pwsh read with the JIT's tiering changed (see results.md).
     $diagnosis = [ordered]@{
@@ -320,19 +357,22 @@ try {
                 $c = Invoke-Measured -Label $Label -FilePath $Dotnet -ArgumentList @($BenchDll, 'client', '--endpoint', $prepared.Endpoint, '--stream', "c$n", '--warm', $Warm)
                 $c | Add-Member stats (Invoke-PreparedControl $prepared.Endpoint 'Stats' "c$n") -PassThru
             }
-            $p = Invoke-PwshRead "c$n" "ceiling pwsh $n shards"
-            $ps = Invoke-PwshRead "c$n" "ceiling pwsh $n shards, steady state" -Warm "w$n"
+            $pp = Invoke-PwshRead @(1..$CeilingReads | ForEach-Object { "p${n}r$_" }) "ceiling pwsh $n shards, $CeilingReads reads"
+            $p = Get-PwshReadResult $pp 0
+            $ps = Get-PwshSteadyResult $pp
             $c = & $invokeClient 'warm' "ceiling client $n shards"
             $cs = & $invokeClient "w$n" "ceiling client $n shards, steady state"
             $b = Invoke-Measured -Label "ceiling boto3 $n shards" -FilePath $Python -ArgumentList @(
                 (Join-Path $BenchDir 'boto3_read.py'), '--endpoint', $prepared.Endpoint, '--stream', "c$n", '--warm', 'warm', '--max-records', $Boto3CeilingRecords)
+            $ceiling["$n"].pwshProcess.Add($pp)
             $ceiling["$n"].pwsh.Add($p)
+            if ($CeilingReads -ge 2) { $ceiling["$n"].pwshSecond.Add((Get-PwshReadResult $pp 1)) }
             $ceiling["$n"].pwshSteady.Add($ps)
             $ceiling["$n"].client.Add($c)
             $ceiling["$n"].clientSteady.Add($cs)
             $ceiling["$n"].boto3.Add($b)
-            Write-Progress-Line ("2. run {0}/{1} {2,2} shards: pwsh {3:N0} rec/s first read, {4:N0} steady (max {5} GetRecords/s/shard); C# client {6:N0} / {7:N0}; boto3 {8:N0} rec/s" -f $run, $Runs, $n,
-                ($p.records / $p.seconds), ($ps.records / $ps.seconds), [math]::Max([int]$p.stats.maxCallsPerSecondPerShard, [int]$ps.stats.maxCallsPerSecondPerShard),
+            Write-Progress-Line ("2. run {0}/{1} {2,2} shards: pwsh reads {3} rec/s, steady {4:N0} (max {5} GetRecords/s/shard); C# client {6:N0} / {7:N0}; boto3 {8:N0} rec/s" -f $run, $Runs, $n,
+                (($pp.reads | ForEach-Object { ($_.records / $_.seconds).ToString('N0') }) -join ' / '), ($ps.records / $ps.seconds), $ps.stats.maxCallsPerSecondPerShard,
                 ($c.records / $c.seconds), ($cs.records / $cs.seconds), ($b.records / $b.seconds))
         }
         foreach ($k in $diagnosis.Keys) {
@@ -420,8 +460,9 @@ $lines.Add('')
 
 $lines.Add("## 2. Client ceiling: prepared-response endpoint, $(Format-Number $CeilingRecords) records of $RecordSize bytes per stream")
 $lines.Add('')
-$lines.Add('| Shards | pwsh steady: median s | records/s | payload MB/s | boto3 records/s | pwsh ÷ boto3 (paired) | pwsh vs 1 shard | pwsh first read: records/s | ÷ boto3 (paired) | C# client records/s, steady / first read | CPU s for the read, steady (pwsh / C# / boto3 per the same records) | GetRecords calls | max calls/s on one shard (pwsh / C#) | min gap between calls, ms (pwsh / C#) |')
-$lines.Add('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+$steadyReads = if ($SteadyFrom -eq $CeilingReads) { "read $SteadyFrom" } else { "reads $SteadyFrom–$CeilingReads" }
+$lines.Add("| Shards | pwsh steady ($steadyReads): median s | records/s | payload MB/s | boto3 records/s | pwsh ÷ boto3 (paired) | pwsh vs 1 shard | pwsh first read: records/s | ÷ boto3 (paired) | pwsh second read: records/s | ÷ boto3 (paired) | C# client records/s, steady / first read | CPU s for the read, steady (pwsh / C# / boto3 per the same records) | GetRecords calls | max calls/s on one shard (pwsh / C#) | min gap between calls, ms (pwsh / C#) |")
+$lines.Add('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
 $ceilingRate = @{}
 $rateOf = { param($list) @($list | ForEach-Object { $_.records / [double]$_.seconds }) }
 $pairedRate = { param($a, $b) $ra = @(& $rateOf $a); $rb = @(& $rateOf $b); Get-Median @(for ($i = 0; $i -lt $ra.Count; $i++) { $ra[$i] / $rb[$i] }) }
@@ -433,13 +474,27 @@ foreach ($n in $shardCounts) {
         pwsh = Get-Median (& $rateOf $pw); pwshFirst = Get-Median (& $rateOf $set.pwsh); boto3 = Get-Median (& $rateOf $set.boto3)
         client = Get-Median (& $rateOf $set.clientSteady); clientFirst = Get-Median (& $rateOf $set.client)
         vsBoto3 = & $pairedRate $pw $set.boto3; firstVsBoto3 = & $pairedRate $set.pwsh $set.boto3
+        pwshSecond = Get-Median (& $rateOf $set.pwshSecond); secondVsBoto3 = if ($set.pwshSecond.Count) { & $pairedRate $set.pwshSecond $set.boto3 } else { [double]::NaN }
     }
     $cr = $ceilingRate["$n"]
     $maxCalls = { param($list) ($list | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum }
     $minGap = { param($list) $g = @($list | ForEach-Object { [double]$_.stats.minGapMs } | Where-Object { $_ -ge 0 }); if ($g) { Format-Number ($g | Measure-Object -Minimum).Minimum 0 } else { 'n/a' } }
-    $allPwsh = @($pw) + @($set.pwsh)
+    $allPwsh = @($pw)   # steady results carry the call rates of every read of their process
     $allClient = @($set.clientSteady) + @($set.client)
-    $lines.Add("| $n | $(Format-Number $pwSeconds 2) | $(Format-Number $cr.pwsh) | $(Format-Number ($cr.pwsh * $RecordSize / 1e6) 1) | $(Format-Number $cr.boto3) | $(Format-Number $cr.vsBoto3 2)× | $(Format-Number ($cr.pwsh / $ceilingRate['1'].pwsh) 2)× | $(Format-Number $cr.pwshFirst) | $(Format-Number $cr.firstVsBoto3 2)× | $(Format-Number $cr.client) / $(Format-Number $cr.clientFirst) | $(Format-Number (Get-Median ($pw | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($set.clientSteady | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($set.boto3 | ForEach-Object { $_.cpuSeconds * $pw[0].records / [double]$_.records })) 2) | $($pw[0].stats.calls) | $(& $maxCalls $allPwsh) / $(& $maxCalls $allClient) | $(& $minGap $allPwsh) / $(& $minGap $allClient) |")
+    $lines.Add("| $n | $(Format-Number $pwSeconds 2) | $(Format-Number $cr.pwsh) | $(Format-Number ($cr.pwsh * $RecordSize / 1e6) 1) | $(Format-Number $cr.boto3) | $(Format-Number $cr.vsBoto3 2)× | $(Format-Number ($cr.pwsh / $ceilingRate['1'].pwsh) 2)× | $(Format-Number $cr.pwshFirst) | $(Format-Number $cr.firstVsBoto3 2)× | $(Format-Number $cr.pwshSecond) | $(Format-Number $cr.secondVsBoto3 2)× | $(Format-Number $cr.client) / $(Format-Number $cr.clientFirst) | $(Format-Number (Get-Median ($pw | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($set.clientSteady | ForEach-Object { [double]$_.cpuSeconds })) 2) / $(Format-Number (Get-Median ($set.boto3 | ForEach-Object { $_.cpuSeconds * $pw[0].records / [double]$_.records })) 2) | $($pw[0].stats.calls) | $(& $maxCalls $allPwsh) / $(& $maxCalls $allClient) | $(& $minGap $allPwsh) / $(& $minGap $allClient) |")
+}
+$lines.Add('')
+$lines.Add("How a pwsh process warms up: its $CeilingReads reads of 16 shards one after the other (medians over the rounds; JIT: compilation time and methods compiled during the read, all threads; GC: collections of generations 0/1/2 and the time the process was paused for them):")
+$lines.Add('')
+$lines.Add('| Read in the process | records/s | ÷ boto3 (paired) | CPU s | JIT ms | methods jitted | GC gen 0 / 1 / 2 | GC pause ms |')
+$lines.Add('|---:|---:|---:|---:|---:|---:|---:|---:|')
+$processes16 = @($ceiling['16'].pwshProcess)
+for ($k = 0; $k -lt $CeilingReads; $k++) {
+    $reads = @($processes16 | ForEach-Object { $_.reads[$k] })
+    $medianOf = { param($f) Get-Median @($reads | ForEach-Object $f) }
+    $paired = Get-Median @(for ($i = 0; $i -lt $reads.Count; $i++) { ($reads[$i].records / [double]$reads[$i].seconds) / ($ceiling['16'].boto3[$i].records / [double]$ceiling['16'].boto3[$i].seconds) })
+    $gcText = (0..2 | ForEach-Object { $g = $_; Format-Number (& $medianOf { [double]$_.gcCounts[$g] }) }) -join ' / '
+    $lines.Add("| $($k + 1)$(if ($k + 1 -ge $SteadyFrom) { ' (steady)' }) | $(Format-Number (& $medianOf { $_.records / [double]$_.seconds })) | $(Format-Number $paired 2)× | $(Format-Number (& $medianOf { [double]$_.cpuSeconds }) 2) | $(Format-Number (& $medianOf { [double]$_.jitMs })) | $(Format-Number (& $medianOf { [double]$_.jitMethods })) | $gcText | $(Format-Number (& $medianOf { [double]$_.gcPauseMs })) |")
 }
 $lines.Add('')
 $lines.Add('Why the first read is slower: the 16-shard first read again with the .NET JIT''s tiering changed through the environment (not a fix the module can ship; it locates the cost):')
@@ -452,7 +507,7 @@ foreach ($k in $diag.Keys) {
     $lines.Add("| $k | $(Format-Number (Get-Median $rates)) | $(Format-Runs $rates 0) | $(Format-Number ((Get-Median $rates) / $ceilingRate['16'].pwshFirst) 2)× |")
 }
 $lines.Add('')
-$lines.Add("pwsh: ``Read-KinesisRecord -StartingPosition TrimHorizon | Out-Null`` in a fresh process. First read: after a 10,000-record warm-up read (assemblies loaded, connections open), so the read itself runs while the JIT is still moving PowerShell's and our methods from tier 0 to optimized code. Steady state: after a full read of a twin stream of the same shape, so the JIT has settled; this is the rate a long read or a -Follow sustains, and the one the ceiling targets are judged on. The gap between the two is JIT warm-up: PowerShell's own assembly in the pinned dotnet tool carries no ReadyToRun code (an installed PowerShell package does), so every binding method starts in tier 0. boto3: the seed loop on the same endpoint, stopped after $(Format-Number $Boto3CeilingRecords) records (shard after shard, so its rate does not depend on the shard count). C# client: bench/KinesisXAcct.Bench ``client`` (KinesisHttpClient + StreamRecordReader into a channel, no PowerShell), the same two warm-ups. The endpoint counts every GetRecords call per shard: ""max calls/s"" is the most calls any shard received within one second (arrival times at the server), over all runs; ""min gap"" the shortest time between two calls on one shard (n/a: one call per shard).")
+$lines.Add("pwsh: ``Read-KinesisRecord -StartingPosition TrimHorizon | Out-Null`` in a fresh process. First read: after a 10,000-record warm-up read (assemblies loaded, connections open), so the read itself runs while the JIT is still moving PowerShell's and our methods from tier 0 to optimized code. The same process then reads $CeilingReads streams of the same shape one after the other (one stream per read, so the endpoint counts each read's calls on its own), each timed on its own; steady state is the median of $steadyReads, after $(Format-Number (($SteadyFrom - 1) * $CeilingRecords)) records: the rate a long read or a -Follow sustains, and the one the ceiling targets are judged on. The climb from the first read to steady state is JIT warm-up (see the table above: the JIT is still compiling hundreds of methods during the second read): PowerShell's own assembly in the pinned dotnet tool carries no ReadyToRun code (an installed PowerShell package does), so every binding method starts in tier 0 and is recompiled twice (instrumented, then optimized) before it runs at full speed. boto3: the seed loop on the same endpoint, stopped after $(Format-Number $Boto3CeilingRecords) records (shard after shard, so its rate does not depend on the shard count). C# client: bench/KinesisXAcct.Bench ``client`` (KinesisHttpClient + StreamRecordReader into a channel, no PowerShell), first read after the 10,000-record warm-up, steady after a full read of a twin stream (a fresh process each). The endpoint counts every GetRecords call per shard: ""max calls/s"" is the most calls any shard received within one second (arrival times at the server), over all runs; ""min gap"" the shortest time between two calls on one shard (n/a: one call per shard).")
 $lines.Add('')
 
 $lines.Add('## 3. Start-up on moto: cold process to the first record printed')
@@ -490,14 +545,14 @@ function Get-Verdict([bool]$Ok) { if ($Ok) { 'met' } else { '**missed**' } }
 $t16 = $ceilingRate['16']
 $pwBoto3 = Get-Median $vsBoto3.pwsh
 $pwFloor = Get-Median $vsFloor.pwsh
-$maxCallsAll = ($ceiling.Values | ForEach-Object { @($_.pwsh) + @($_.pwshSteady) } | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum
-$first = " (first read in a process: {0})"
+$maxCallsAll = ($ceiling.Values | ForEach-Object { @($_.pwshSteady) } | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum
+$first = " (first read in a process: {0}; second: {1})"
 $targets = @(
     ,@('Throughput on moto ≥ 1.3× the boto3 loop (paired)', "$(Format-Number $pwBoto3 2)× (ratio of medians: $(Format-Number ($med.boto3 / $med.pwsh) 2)×)", ($pwBoto3 -ge 1.3))
     ,@('Throughput on moto within 1.15× of the floor (paired)', "$(Format-Number $pwFloor 2)× (ratio of medians: $(Format-Number ($med.pwsh / $med.floor) 2)×)", ($pwFloor -le 1.15))
-    ,@('Ceiling, 16 shards ≥ 5× the boto3 loop (steady state, paired)', "$(Format-Number $t16.vsBoto3 2)×$($first -f "$(Format-Number $t16.firstVsBoto3 2)×")", ($t16.vsBoto3 -ge 5))
-    ,@('Ceiling, 16 shards ≥ 40 MB/s of payload (steady state)', "$(Format-Number ($t16.pwsh * $RecordSize / 1e6) 1) MB/s$($first -f "$(Format-Number ($t16.pwshFirst * $RecordSize / 1e6) 1) MB/s")", ($t16.pwsh * $RecordSize / 1e6 -ge 40))
-    ,@('Ceiling, 16 shards ≥ 1.5× 1 shard (steady state)', "$(Format-Number ($t16.pwsh / $ceilingRate['1'].pwsh) 2)×$($first -f "$(Format-Number ($t16.pwshFirst / $ceilingRate['1'].pwshFirst) 2)×")", ($t16.pwsh / $ceilingRate['1'].pwsh -ge 1.5))
+    ,@('Ceiling, 16 shards ≥ 5× the boto3 loop (steady state, paired)', "$(Format-Number $t16.vsBoto3 2)×$($first -f "$(Format-Number $t16.firstVsBoto3 2)×", "$(Format-Number $t16.secondVsBoto3 2)×")", ($t16.vsBoto3 -ge 5))
+    ,@('Ceiling, 16 shards ≥ 40 MB/s of payload (steady state)', "$(Format-Number ($t16.pwsh * $RecordSize / 1e6) 1) MB/s$($first -f "$(Format-Number ($t16.pwshFirst * $RecordSize / 1e6) 1) MB/s", "$(Format-Number ($t16.pwshSecond * $RecordSize / 1e6) 1) MB/s")", ($t16.pwsh * $RecordSize / 1e6 -ge 40))
+    ,@('Ceiling, 16 shards ≥ 1.5× 1 shard (steady state)', "$(Format-Number ($t16.pwsh / $ceilingRate['1'].pwsh) 2)×$($first -f "$(Format-Number ($t16.pwshFirst / $ceilingRate['1'].pwshFirst) 2)×", "$(Format-Number ($t16.pwshSecond / $ceilingRate['1'].pwshSecond) 2)×")", ($t16.pwsh / $ceilingRate['1'].pwsh -ge 1.5))
     ,@('Never more than 5 GetRecords/s on a shard', "max $maxCallsAll", ($maxCallsAll -le 5))
     ,@('Import-Module < 300 ms', "$(Format-Number $startMed.import) ms", ($startMed.import -lt 300))
     ,@('Cold start to first record faster than the AWS CLI', "$(Format-Number $startMed.pwsh) ms vs $(Format-Number $startMed.cli) ms", ($startMed.pwsh -lt $startMed.cli))
