@@ -80,8 +80,13 @@ namespace KinesisXAcct.Reading
 
             while (true)
             {
-                TimeSpan wait = nextCallAt - clock.Elapsed;
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                // Task.Delay can wake a few ms early (whole milliseconds, a coarse timer clock): wait again
+                // until the precise clock agrees, so the pace promised per shard is never undercut.
+                TimeSpan wait;
+                while ((wait = nextCallAt - clock.Elapsed) > TimeSpan.Zero)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), cancellationToken).ConfigureAwait(false);
+                }
                 cancellationToken.ThrowIfCancellationRequested();
                 nextCallAt = clock.Elapsed + _options.MinPollInterval;
 
