@@ -26,7 +26,7 @@ param(
     # Rounds for the ceiling (median reported).
     [ValidateRange(1, 20)][int]$Runs = 5,
     # Rounds for the moto read (median of paired ratios reported).
-    [ValidateRange(1, 20)][int]$MotoRuns = 7,
+    [ValidateRange(1, 20)][int]$MotoRuns = 11,
     # 1. moto: records in the 4-shard stream.
     [ValidateRange(4000, 2000000)][int]$MotoRecords = 200000,
     # 1. the AWS CLI reads this many shards of the moto stream (extrapolated to all four).
