@@ -254,7 +254,7 @@ namespace KinesisXAcct.Kinesis
                 else if (r.ValueTextEquals("EncryptionType"u8))
                 {
                     r.Read();
-                    record.EncryptionType = ReadString(ref r);
+                    record.EncryptionType = ReadEncryptionType(ref r);
                 }
                 else
                 {
@@ -264,6 +264,21 @@ namespace KinesisXAcct.Kinesis
             }
             return record;
         }
+
+        /// <summary>Sent on every record of an encrypted stream: the two known values are shared strings, not one per record.</summary>
+        private static string ReadEncryptionType(ref Utf8JsonReader r)
+        {
+            if (r.TokenType == JsonTokenType.String && !r.ValueIsEscaped)
+            {
+                if (r.ValueTextEquals("KMS"u8)) return EncryptionKms;
+                if (r.ValueTextEquals("NONE"u8)) return EncryptionNone;
+            }
+
+            return ReadString(ref r);
+        }
+
+        private const string EncryptionKms = "KMS";
+        private const string EncryptionNone = "NONE";
 
         /// <summary>
         /// A base64 string decoded straight into an array of its exact size. GetBytesFromBase64 decodes

@@ -201,6 +201,21 @@ public class KinesisResponseParsingTests
     }
 
     [Fact]
+    public void GetRecords_reads_each_record_s_encryption_type()
+    {
+        var r = KinesisJson.ReadGetRecords(Utf8("""
+            {"Records":[{"SequenceNumber":"1","Data":"AQ==","PartitionKey":"k","EncryptionType":"KMS"},
+                        {"SequenceNumber":"2","Data":"Ag==","PartitionKey":"k","EncryptionType":"NONE"},
+                        {"SequenceNumber":"3","Data":"Aw==","PartitionKey":"k","EncryptionType":"\u004BMS"},
+                        {"SequenceNumber":"4","Data":"BA==","PartitionKey":"k","EncryptionType":"SOMETHING_NEW"},
+                        {"SequenceNumber":"5","Data":"BQ==","PartitionKey":"k"}],
+             "NextShardIterator":"it","MillisBehindLatest":0}
+            """).Span);
+
+        Assert.Equal(new[] { "KMS", "NONE", "KMS", "SOMETHING_NEW", null }, r.Records.Select(x => x.EncryptionType));
+    }
+
+    [Fact]
     public void GetRecords_tolerates_explicit_nulls_and_unknown_nested_fields()
     {
         var r = KinesisJson.ReadGetRecords(Utf8("""
