@@ -268,7 +268,7 @@ namespace KinesisXAcct.Kinesis
         /// <summary>Sent on every record of an encrypted stream: the two known values are shared strings, not one per record.</summary>
         private static string ReadEncryptionType(ref Utf8JsonReader r)
         {
-            if (r.TokenType == JsonTokenType.String && !r.ValueIsEscaped)
+            if (r.TokenType == JsonTokenType.String)
             {
                 if (r.ValueTextEquals("KMS"u8)) return EncryptionKms;
                 if (r.ValueTextEquals("NONE"u8)) return EncryptionNone;
