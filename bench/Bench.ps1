@@ -289,9 +289,9 @@ try {
     # c<n>: the stream the C# client and boto3 measure; w<n>: its twin, read first for the client's steady
     # state; p<n>r<k>: the pwsh process's k-th read (one stream per read, so the endpoint's per-shard
     # call rates are counted per read: two reads in a row are two readers, each keeping its own pace).
-    $perShard = { param($n) [int][math]::Ceiling($CeilingRecords / $n) }
     foreach ($n in $shardCounts) {
-        foreach ($name in @("c$n", "w$n") + @(1..$CeilingReads | ForEach-Object { "p${n}r$_" })) { $streams += @('--stream', "${name}:${n}:$(& $perShard $n)") }
+        $perShard = [int][math]::Ceiling($CeilingRecords / $n)
+        foreach ($name in @("c$n", "w$n") + @(1..$CeilingReads | ForEach-Object { "p${n}r$_" })) { $streams += @('--stream', "${name}:${n}:$perShard") }
     }
     $streams += @('--stream', "msmall:4:$([int]($MemoryRecords / 40))", '--stream', "mlarge:4:$([int]($MemoryRecords / 4))")
     $prepared = Start-Server -Name 'prepared' -FilePath $Dotnet -Port $prepPort -ArgumentList (@($BenchDll, 'serve', '--port', $prepPort, '--size', $RecordSize) + $streams) -Probe {
@@ -326,12 +326,13 @@ try {
     function Get-PwshSteadyResult($Process) {
         $late = @($Process.reads)[($SteadyFrom - 1)..($CeilingReads - 1)]
         $all = @($Process.reads)
+        $gaps = @($all | ForEach-Object { [double]$_.stats.minGapMs } | Where-Object { $_ -ge 0 })
         [pscustomobject]@{
             records = $late[0].records; seconds = Get-Median ($late | ForEach-Object { [double]$_.seconds }); cpuSeconds = Get-Median ($late | ForEach-Object { [double]$_.cpuSeconds })
             stats   = [pscustomobject]@{
                 calls = $late[0].stats.calls
                 maxCallsPerSecondPerShard = ($all | ForEach-Object { [int]$_.stats.maxCallsPerSecondPerShard } | Measure-Object -Maximum).Maximum
-                minGapMs = $(& { $g = @($all | ForEach-Object { [double]$_.stats.minGapMs } | Where-Object { $_ -ge 0 }); if ($g) { ($g | Measure-Object -Minimum).Minimum } else { -1 } })
+                minGapMs = if ($gaps) { ($gaps | Measure-Object -Minimum).Minimum } else { -1 }
             }
         }
     }
@@ -492,9 +493,9 @@ $processes16 = @($ceiling['16'].pwshProcess)
 for ($k = 0; $k -lt $CeilingReads; $k++) {
     $reads = @($processes16 | ForEach-Object { $_.reads[$k] })
     $medianOf = { param($f) Get-Median @($reads | ForEach-Object $f) }
-    $paired = Get-Median @(for ($i = 0; $i -lt $reads.Count; $i++) { ($reads[$i].records / [double]$reads[$i].seconds) / ($ceiling['16'].boto3[$i].records / [double]$ceiling['16'].boto3[$i].seconds) })
+    $paired = & $pairedRate $reads $ceiling['16'].boto3
     $gcText = (0..2 | ForEach-Object { $g = $_; Format-Number (& $medianOf { [double]$_.gcCounts[$g] }) }) -join ' / '
-    $lines.Add("| $($k + 1)$(if ($k + 1 -ge $SteadyFrom) { ' (steady)' }) | $(Format-Number (& $medianOf { $_.records / [double]$_.seconds })) | $(Format-Number $paired 2)× | $(Format-Number (& $medianOf { [double]$_.cpuSeconds }) 2) | $(Format-Number (& $medianOf { [double]$_.jitMs })) | $(Format-Number (& $medianOf { [double]$_.jitMethods })) | $gcText | $(Format-Number (& $medianOf { [double]$_.gcPauseMs })) |")
+    $lines.Add("| $($k + 1)$(if ($k + 1 -ge $SteadyFrom) { ' (steady)' }) | $(Format-Number (Get-Median (& $rateOf $reads))) | $(Format-Number $paired 2)× | $(Format-Number (& $medianOf { [double]$_.cpuSeconds }) 2) | $(Format-Number (& $medianOf { [double]$_.jitMs })) | $(Format-Number (& $medianOf { [double]$_.jitMethods })) | $gcText | $(Format-Number (& $medianOf { [double]$_.gcPauseMs })) |")
 }
 $lines.Add('')
 $lines.Add('Why the first read is slower: the 16-shard first read again with the .NET JIT''s tiering changed through the environment (not a fix the module can ship; it locates the cost):')
