@@ -187,8 +187,16 @@ function Copy-ModuleFile {
 
 #region Test
 
-function New-TestCount([string]$Runner, [int]$Passed = 0, [int]$Failed = 0, [int]$Skipped = 0, [string]$Problem) {
-    [pscustomobject]@{ Runner = $Runner; Passed = $Passed; Failed = $Failed; Skipped = $Skipped; Problem = $Problem }
+function New-TestCount([string]$Runner, [int]$Passed = 0, [int]$Failed = 0, [int]$Skipped = 0, [string]$Problem,
+    [object[]]$Failures = @()) {
+    # Failures: name and error message of each failed test, named again beside the totals.
+    [pscustomobject]@{ Runner = $Runner; Passed = $Passed; Failed = $Failed; Skipped = $Skipped; Problem = $Problem; Failures = $Failures }
+}
+
+function Get-FirstErrorLine([string]$Message) {
+    $line = "$($Message -split "`r?`n" | Where-Object { $_.Trim() } | Select-Object -First 1)"
+    if ($line.Length -gt 300) { $line = $line.Substring(0, 300) + '...' }
+    $line
 }
 
 function Invoke-UnitTest {
@@ -204,11 +212,18 @@ function Invoke-UnitTest {
     if (-not (Test-Path -LiteralPath $trx)) {
         return New-TestCount xunit -Problem "no trx written (dotnet test exit code $script:UnitExitCode)"
     }
-    $counters = ([xml](Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
+    $run = ([xml](Get-Content -LiteralPath $trx -Raw)).TestRun
+    $counters = $run.ResultSummary.Counters
     # A test that errored, timed out or was aborted did not pass: count it as failed.
     $failed = 0
     foreach ($name in 'failed', 'error', 'timeout', 'aborted') { $failed += [int]$counters.$name }
-    $count = New-TestCount xunit -Passed ([int]$counters.passed) -Failed $failed -Skipped ([int]$counters.notExecuted)
+    $failures = @($run.SelectNodes('//*[local-name()="UnitTestResult"]') | Where-Object outcome -NotIn 'Passed', 'NotExecuted' |
+        ForEach-Object {
+            $info = $_.SelectSingleNode('*[local-name()="Output"]/*[local-name()="ErrorInfo"]/*[local-name()="Message"]')
+            [pscustomobject]@{ name = $_.testName; error = $(if ($info) { $info.InnerText } else { '' }) }
+        })
+    $count = New-TestCount xunit -Passed ([int]$counters.passed) -Failed $failed -Skipped ([int]$counters.notExecuted) `
+        -Failures $failures
     if ($script:UnitExitCode -ne 0 -and $count.Failed -eq 0) {
         $count.Problem = "dotnet test exited with code $script:UnitExitCode"
     }
@@ -244,7 +259,8 @@ function Invoke-PesterTest {
         return New-TestCount Pester -Problem "no summary written (pwsh exit code $script:PesterExitCode)"
     }
     $s = Get-Content -LiteralPath $summary -Raw | ConvertFrom-Json
-    New-TestCount Pester -Passed $s.passed -Failed $s.failed -Skipped $s.skipped
+    $failures = if ($s.PSObject.Properties['failures']) { @($s.failures) } else { @() }
+    New-TestCount Pester -Passed $s.passed -Failed $s.failed -Skipped $s.skipped -Failures $failures
 }
 
 function Invoke-TestTask {
@@ -263,6 +279,13 @@ function Invoke-TestTask {
     }
     Write-Host "Results in $ResultsDir"
     Write-Timings
+    # CI keeps only the tail of the log: name what failed here, not only where it happened.
+    foreach ($c in $counts) {
+        foreach ($f in $c.Failures) {
+            $firstLine = Get-FirstErrorLine $f.error
+            Write-Host "FAILED ($($c.Runner)) $($f.name)$(if ($firstLine) { "`n    $firstLine" })" -ForegroundColor Red
+        }
+    }
 
     $passed = ($counts | Measure-Object Passed -Sum).Sum
     $failed = ($counts | Measure-Object Failed -Sum).Sum

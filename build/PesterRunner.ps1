@@ -47,9 +47,22 @@ if (-not $result -or -not $result.PSObject.Properties['FailedCount']) {
 $failed = $result.FailedCount + $result.FailedContainersCount
 if ($failed -eq 0 -and $result.Result -ne 'Passed') { $failed = [math]::Max(1, $result.FailedBlocksCount) }
 
+# What failed, named again at the end of the log: CI keeps only the log's tail, and Pester
+# prints each failure where it happened, possibly thousands of lines earlier.
+function Get-ErrorText([object]$ErrorRecords) {
+    $record = @($ErrorRecords) | Select-Object -First 1
+    if ($record) { "$($record.Exception.Message)" } else { '' }
+}
+$failures = @(
+    foreach ($test in $result.Failed) { [ordered]@{ name = $test.ExpandedPath; error = Get-ErrorText $test.ErrorRecord } }
+    foreach ($container in $result.FailedContainers) { [ordered]@{ name = "$($container.Item)"; error = Get-ErrorText $container.ErrorRecord } }
+    foreach ($block in $result.FailedBlocks) { [ordered]@{ name = $block.ExpandedPath; error = Get-ErrorText $block.ErrorRecord } }
+)
+
 [ordered]@{
-    passed  = $result.PassedCount
-    failed  = $failed
-    skipped = $result.SkippedCount + $result.NotRunCount
-    result  = $result.Result
-} | ConvertTo-Json | Set-Content -LiteralPath $SummaryPath -Encoding utf8
+    passed   = $result.PassedCount
+    failed   = $failed
+    skipped  = $result.SkippedCount + $result.NotRunCount
+    result   = $result.Result
+    failures = $failures
+} | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $SummaryPath -Encoding utf8
