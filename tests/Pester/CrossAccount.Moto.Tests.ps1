@@ -332,10 +332,21 @@ Describe 'Cross-account Kinesis through an assumed role (moto, IAM enforced)' {
             $new = 0..15 | ForEach-Object { @{ partitionKey = "key-$($_ % 8)"; data = "new-$_" } }
             $job = Invoke-WithTimeout -NoWait -ModulePath $ModulePath -TimeoutSeconds 45 -ArgumentList $Reader, $Stream, $new.Count -ScriptBlock {
                 param($Session, $Name, $Count)
-                Read-KinesisRecord -Session $Session -StreamName $Name -Follow | Select-Object -First $Count
+                Read-KinesisRecord -Session $Session -StreamName $Name -Follow -Verbose | Select-Object -First $Count
             }
-            # A separate process (boto3, the writer role) writes 3 s later, while the read waits at the tip.
-            $put = Start-ReferencePut -Endpoint $Moto.Endpoint -StreamName $Stream -Credential $WriterCredential -Records $new -DelaySeconds 3
+            # A separate process (boto3, the writer role) writes once the read waits at the tip of every shard:
+            # each shard has answered a GetRecords call, so its iterator (from LATEST) was taken before the writes.
+            # (A fixed delay raced the job's start-up on a loaded machine.)
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while (@($job.Job.Verbose | ForEach-Object { if ($_.Message -match '^GetRecords ([^ ,:]+).*: HTTP 200') { $Matches[1] } } | Sort-Object -Unique).Count -lt 4) {
+                if ($job.Job.State -notin 'NotStarted', 'Running' -or [DateTime]::UtcNow -gt $deadline) {
+                    $state = $job.Job.State
+                    Remove-Job -Job $job.Job -Force
+                    throw "the -Follow read did not poll all 4 shards within 30 s (job $state)"
+                }
+                Start-Sleep -Milliseconds 100
+            }
+            $put = Start-ReferencePut -Endpoint $Moto.Endpoint -StreamName $Stream -Credential $WriterCredential -Records $new
             try { $run = Wait-TimedJob $job }
             finally { $written = Wait-ExternalProcess $put -TimeoutSeconds 60 }
 

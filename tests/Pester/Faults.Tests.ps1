@@ -293,7 +293,14 @@ Describe 'A -Follow read outlives an emulator restart (kinesis-local with persis
             Start-Sleep -Milliseconds 800   # the 200 ms persistence interval has passed several times over
             Stop-Emulator $KlState.Emulator
             $down = [System.Diagnostics.Stopwatch]::StartNew()
-            Start-Sleep -Seconds 1          # down for at least this long, however fast the emulator starts again
+            # Down until a reader has failed twice in a row and said it waits longer (a fixed sleep raced the
+            # shards' poll phase and the emulator's start-up): the backoff has to grow while the endpoint is gone.
+            while (-not @($job.Output | Where-Object {
+                        $_ -is [System.Management.Automation.InformationalRecord] -and $_.Message -match 'Retrying in ([\d.]+) s' -and [double]$Matches[1] -gt 0.5 })) {
+                if ($job.State -notin 'NotStarted', 'Running') { throw "the reader stopped while the emulator was down (state $($job.State))" }
+                if ($down.Elapsed.TotalSeconds -gt 20) { throw 'no reader waited longer than 0.5 s within 20 s of the emulator going down: the backoff does not grow' }
+                Start-Sleep -Milliseconds 100
+            }
             $KlState.Emulator = Start-PersistentKinesisLocal -Port $KlPort -PersistPath $KlDir
             $outage = $down.Elapsed.TotalSeconds
             $up = [System.Diagnostics.Stopwatch]::StartNew()
@@ -338,7 +345,7 @@ param($ModulePath, $RoleArn, $ExternalId)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $null = Connect-KinesisRole -RoleArn $RoleArn -ExternalId $ExternalId
-Read-KinesisRecord -StreamName load -Follow -StartingPosition TrimHorizon -IdleTimeout '00:00:08' |
+Read-KinesisRecord -StreamName load -Follow -StartingPosition TrimHorizon -IdleTimeout '00:00:12' |
     ForEach-Object { 'REC|' + $_.ShardId + '|' + $_.SequenceNumber + '|' + $_.Text }
 '@
         $childEnv = @{
@@ -386,6 +393,9 @@ print(json.dumps(out))
             Start-Sleep -Seconds 2                          # the reader catches up with the last writes
             $p.Refresh(); $cpu0 = $p.TotalProcessorTime; $wall = [System.Diagnostics.Stopwatch]::StartNew()
             Start-Sleep -Seconds 5
+            # The idle timeout (12 s after the last record) leaves the window well before the reader's exit,
+            # whose own CPU would otherwise count as polling.
+            if ($p.HasExited) { throw 'the reader exited during the idle CPU window: the window does not measure idle polling' }
             $p.Refresh(); $idleCpu = ($p.TotalProcessorTime - $cpu0).TotalSeconds / $wall.Elapsed.TotalSeconds
             $result = Wait-ExternalProcess $child -TimeoutSeconds 30
             $log = @(Get-FaultLog $Proxy)
