@@ -88,7 +88,6 @@ namespace KinesisXAcct.Reading
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), cancellationToken).ConfigureAwait(false);
                 }
                 cancellationToken.ThrowIfCancellationRequested();
-                nextCallAt = clock.Elapsed + _options.MinPollInterval;
 
                 // Where a new iterator starts: right after the last record handed on, so nothing is lost or repeated.
                 StartPosition resume = lastSequenceNumber != null ? StartPosition.AfterSequenceNumber(lastSequenceNumber) : restart ?? _start;
@@ -109,6 +108,9 @@ namespace KinesisXAcct.Reading
                     try
                     {
                         if (iterator == null) iterator = await GetIteratorAsync(resume, cancellationToken).ConfigureAwait(false);
+                        // The pace counts from the call itself, after any wait for a batch slot or a new iterator:
+                        // counted from before them, two calls could reach the service closer than the interval.
+                        nextCallAt = clock.Elapsed + _options.MinPollInterval;
                         response = await _api.GetRecordsAsync(
                             new GetRecordsRequest { ShardIterator = iterator, Limit = _options.BatchSize, StreamArn = stream.Arn, ShardId = _shardId },
                             cancellationToken).ConfigureAwait(false);

@@ -92,6 +92,9 @@ internal sealed class FakeKinesis : IKinesisApi
     /// <summary>Caps the records of one GetRecords answer below the Limit asked for (a size-limited answer).</summary>
     public int? MaxRecordsPerAnswer { get; set; }
 
+    /// <summary>How long GetShardIterator takes to answer (a slow network or a busy service).</summary>
+    public TimeSpan GetShardIteratorLatency { get; set; }
+
     /// <summary>Replaces the PutRecords answer entirely (e.g. to return the wrong number of results).</summary>
     public Func<PutRecordsRequest, PutRecordsResponse> PutRecordsOverride { get; set; }
 
@@ -282,6 +285,7 @@ internal sealed class FakeKinesis : IKinesisApi
     {
         TimeSpan at = _clock.Elapsed;
         await Task.Yield();
+        if (GetShardIteratorLatency > TimeSpan.Zero) await Task.Delay(GetShardIteratorLatency, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {

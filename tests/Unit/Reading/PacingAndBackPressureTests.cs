@@ -34,6 +34,24 @@ public class PacingAndBackPressureTests
     }
 
     [Fact]
+    public async Task The_interval_counts_from_each_GetRecords_call_not_from_before_a_slow_GetShardIterator()
+    {
+        var fake = new FakeKinesis { GetShardIteratorLatency = TimeSpan.FromMilliseconds(40) };
+        fake.AddShard("shardId-000000000000");
+        fake.Append("shardId-000000000000", "a", "b", "c");
+        // The iterator expires on the second call: a new one (another 40 ms) comes between calls 2 and 3.
+        fake.ExpireIteratorOnGetRecords("shardId-000000000000", 2);
+        ReadOptions options = ReadHarness.Options(fake, batchSize: 1);
+        options.MinPollInterval = TimeSpan.FromMilliseconds(50);
+
+        await ReadHarness.ReadAsync(fake, options);
+
+        IReadOnlyList<TimeSpan> times = fake.GetRecordsTimes("shardId-000000000000");
+        Assert.Equal(5, times.Count);
+        AssertGapsAtLeast(times, options.MinPollInterval);
+    }
+
+    [Fact]
     public async Task Pacing_is_per_shard_so_shards_are_polled_side_by_side()
     {
         var fake = new FakeKinesis();
