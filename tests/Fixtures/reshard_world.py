@@ -4,7 +4,7 @@
 Usage:
     python3 tests/Fixtures/reshard_world.py --endpoint http://127.0.0.1:PORT --account 111122223333 \
         --stream NAME --shards 2 --reshard split|merge|none --before N --after M [--keys K] [--tag TEXT]
-        [--existing] [--delay SECONDS] [--first-index I]
+        [--existing] [--first-index I]
 
 kinesis-local does not check signatures: the 12-digit access key id picks the account.
 Steps: create the stream (wait ACTIVE), put --before records, then
@@ -12,8 +12,7 @@ Steps: create the stream (wait ACTIVE), put --before records, then
   merge : MergeShards shardId-000000000000 + shardId-000000000001,
   none  : nothing,
 wait ACTIVE again, put --after records. --existing skips the CreateStream (the stream is
-already there); --delay sleeps first (a writer racing a reader); --first-index numbers the
-records from I. Record i has partition key "pk-<i mod K>" and data
+already there); --first-index numbers the records from I. Record i has partition key "pk-<i mod K>" and data
 "<tag>|<phase>|<partition key>|<i>". Records are put one PutRecords call per phase, in order, so
 for each partition key the write order is the order of i.
 
@@ -80,7 +79,6 @@ def main():
     parser.add_argument("--keys", type=int, default=8)
     parser.add_argument("--tag", default="")
     parser.add_argument("--existing", action="store_true")
-    parser.add_argument("--delay", type=float, default=0)
     parser.add_argument("--first-index", type=int, default=0)
     args = parser.parse_args()
 
@@ -94,7 +92,6 @@ def main():
                            config=Config(retries={"max_attempts": 5, "mode": "standard"}))
 
     name = args.stream
-    time.sleep(args.delay)
     if not args.existing:
         kinesis.create_stream(StreamName=name, ShardCount=args.shards)
     wait_active(kinesis, name)

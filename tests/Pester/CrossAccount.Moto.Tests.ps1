@@ -334,18 +334,8 @@ Describe 'Cross-account Kinesis through an assumed role (moto, IAM enforced)' {
                 param($Session, $Name, $Count)
                 Read-KinesisRecord -Session $Session -StreamName $Name -Follow -Verbose | Select-Object -First $Count
             }
-            # A separate process (boto3, the writer role) writes once the read waits at the tip of every shard:
-            # each shard has answered a GetRecords call, so its iterator (from LATEST) was taken before the writes.
-            # (A fixed delay raced the job's start-up on a loaded machine.)
-            $deadline = [DateTime]::UtcNow.AddSeconds(30)
-            while (@($job.Job.Verbose | ForEach-Object { if ($_.Message -match '^GetRecords ([^ ,:]+).*: HTTP 200') { $Matches[1] } } | Sort-Object -Unique).Count -lt 4) {
-                if ($job.Job.State -notin 'NotStarted', 'Running' -or [DateTime]::UtcNow -gt $deadline) {
-                    $state = $job.Job.State
-                    Remove-Job -Job $job.Job -Force
-                    throw "the -Follow read did not poll all 4 shards within 30 s (job $state)"
-                }
-                Start-Sleep -Milliseconds 100
-            }
+            # A separate process (boto3, the writer role) writes once the read waits at the tip of every shard.
+            Wait-FollowAtTip $job -ShardCount 4
             $put = Start-ReferencePut -Endpoint $Moto.Endpoint -StreamName $Stream -Credential $WriterCredential -Records $new
             try { $run = Wait-TimedJob $job }
             finally { $written = Wait-ExternalProcess $put -TimeoutSeconds 60 }

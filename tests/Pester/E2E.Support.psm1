@@ -71,12 +71,11 @@ function Wait-TimedJob {
     finally { Remove-Job -Job $job -Force }
 }
 
-# boto3 writer: sleeps, then PutRecords (in order, one call per 500) and prints what was written.
+# boto3 writer: PutRecords (in order, one call per 500), then prints what was written.
 $script:PutRecordsPy = @'
-import json, os, sys, time
+import json, os, sys
 import boto3
-endpoint, stream, delay, records = sys.argv[1], sys.argv[2], float(sys.argv[3]), json.loads(sys.argv[4])
-time.sleep(delay)
+endpoint, stream, records = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 k = boto3.client("kinesis", endpoint_url=endpoint, region_name=os.environ.get("AWS_REGION", "us-east-1"))
 out = []
 for i in range(0, len(records), 500):
@@ -88,6 +87,26 @@ for i in range(0, len(records), 500):
         out.append({"partitionKey": x["partitionKey"], "data": x["data"], "shardId": res["ShardId"], "sequenceNumber": res["SequenceNumber"]})
 print(json.dumps(out))
 '@
+
+function Wait-FollowAtTip {
+    # For a job started with Invoke-WithTimeout -NoWait whose read runs with -Follow -Verbose: returns once
+    # $ShardCount shards have each answered a GetRecords call, so every iterator (from LATEST) was taken and
+    # records written from now on are the read's. Writing after a fixed delay instead raced the job's start-up
+    # on a loaded machine. A job that ends or is still not there after $TimeoutSeconds is removed and reported.
+    [CmdletBinding()]
+    param([Parameter(Mandatory)]$Timed, [Parameter(Mandatory)][int]$ShardCount, [int]$TimeoutSeconds = 30)
+    $job = $Timed.Job
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (@($job.Verbose | ForEach-Object { if ($_.Message -match '^GetRecords ([^ ,:]+).*: HTTP 200') { $Matches[1] } } |
+            Sort-Object -Unique).Count -lt $ShardCount) {
+        if ($job.State -notin 'NotStarted', 'Running' -or [DateTime]::UtcNow -gt $deadline) {
+            $state = $job.State
+            Remove-Job -Job $job -Force
+            throw "the -Follow read did not poll $ShardCount shard(s) within $TimeoutSeconds s (job $state)"
+        }
+        Start-Sleep -Milliseconds 100
+    }
+}
 
 function Get-CredentialEnvironment {
     # Environment for a boto3 / aws CLI child: these credentials, this region, no shared files,
@@ -108,18 +127,17 @@ function Get-CredentialEnvironment {
 }
 
 function Start-ReferencePut {
-    # Puts records with boto3 in a separate process after -DelaySeconds; returns at once.
+    # Puts records with boto3 in a separate process; returns at once.
     # $Records: objects or hashtables with partitionKey and data (text).
     [CmdletBinding()]
     param(
         [Parameter(Mandatory)][string]$Endpoint,
         [Parameter(Mandatory)][string]$StreamName,
         [Parameter(Mandatory)][hashtable]$Credential,
-        [Parameter(Mandatory)][object[]]$Records,
-        [double]$DelaySeconds = 0
+        [Parameter(Mandatory)][object[]]$Records
     )
     $json = ConvertTo-Json -InputObject @($Records | ForEach-Object { @{ partitionKey = $_.partitionKey; data = $_.data } }) -Compress -Depth 3
-    Start-ExternalProcess -FilePath python3 -ArgumentList @('-c', $script:PutRecordsPy, $Endpoint, $StreamName, $DelaySeconds, $json) `
+    Start-ExternalProcess -FilePath python3 -ArgumentList @('-c', $script:PutRecordsPy, $Endpoint, $StreamName, $json) `
         -Environment (Get-CredentialEnvironment $Credential)
 }
 
@@ -174,14 +192,13 @@ function New-KinesisLocalStream {
         [int]$Keys = 8,
         [string]$Tag = '',
         [switch]$Existing,
-        [double]$DelaySeconds = 0,
         [int]$FirstIndex = 0,
         [switch]$NoWait
     )
     $arguments = @(
         $script:ReshardWorldScript, '--endpoint', $Endpoint, '--account', $Account, '--stream', $StreamName,
         '--shards', $ShardCount, '--reshard', $Reshard, '--before', $Before, '--after', $After, '--keys', $Keys, '--tag', $Tag,
-        '--delay', $DelaySeconds, '--first-index', $FirstIndex)
+        '--first-index', $FirstIndex)
     if ($Existing) { $arguments += '--existing' }
     $started = Start-ExternalProcess -FilePath python3 -ArgumentList $arguments
     if ($NoWait) { return $started }
@@ -216,5 +233,5 @@ function Get-CaughtError {
     catch { $_ }
 }
 
-Export-ModuleMember -Function Import-ModuleUnderTest, Invoke-WithTimeout, Wait-TimedJob,
+Export-ModuleMember -Function Import-ModuleUnderTest, Invoke-WithTimeout, Wait-TimedJob, Wait-FollowAtTip,
     Start-ReferencePut, Invoke-ReferencePut, New-OwnerStream, New-KinesisLocalStream, Complete-KinesisLocalStream, Get-CaughtError, Get-CredentialEnvironment, Get-RecordKey, ConvertTo-Hex

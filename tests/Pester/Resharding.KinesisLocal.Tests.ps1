@@ -161,10 +161,12 @@ Describe 'Reading across resharding (kinesis-local, default credentials)' {
         It 'follows the closed parent into its children: every new record once, parent first for each key' {
             $job = Invoke-WithTimeout -NoWait -ModulePath $ModulePath -TimeoutSeconds 60 -ArgumentList $Endpoint, 20 -ScriptBlock {
                 param($Endpoint, $Count)
-                Read-KinesisRecord -StreamName followsplit -EndpointUrl $Endpoint -Region us-east-1 -Follow | Select-Object -First $Count
+                Read-KinesisRecord -StreamName followsplit -EndpointUrl $Endpoint -Region us-east-1 -Follow -Verbose | Select-Object -First $Count
             }
-            # 3 s later, another process writes 6 records to the shard, splits it and writes 14 more (to the children).
-            $writer = New-KinesisLocalStream -NoWait -Existing -DelaySeconds 3 -Endpoint $Endpoint -Account $AccountA -StreamName followsplit `
+            # Once the read waits at the shard's tip, another process writes 6 records to the shard, splits it and
+            # writes 14 more (to the children).
+            Wait-FollowAtTip $job -ShardCount 1
+            $writer = New-KinesisLocalStream -NoWait -Existing -Endpoint $Endpoint -Account $AccountA -StreamName followsplit `
                 -Reshard split -Before 6 -After 14 -FirstIndex 100 -Tag F
             try { $run = Wait-TimedJob $job }
             finally { $written = Complete-KinesisLocalStream $writer }

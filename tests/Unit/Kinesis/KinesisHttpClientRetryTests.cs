@@ -212,7 +212,8 @@ public class KinesisHttpClientRetryTests
     {
         var observer = new RecordingObserver();
         var transport = new FakeTransport().Hang().Json(OneRecord);
-        using var client = TestClients.Create(transport, attemptTimeout: TimeSpan.FromMilliseconds(150), observer: observer);
+        // Long enough for the answered second attempt (its retry delay included) on a loaded machine.
+        using var client = TestClients.Create(transport, attemptTimeout: TimeSpan.FromSeconds(1), observer: observer);
 
         var result = await client.GetRecordsAsync(Read, default);
 

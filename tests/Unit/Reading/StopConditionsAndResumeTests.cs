@@ -121,7 +121,8 @@ public sealed class StopConditionsAndResumeTests : IDisposable
         fake.AddShard(S0);
         fake.AddShard(S1);
         fake.Append(S0, "old");
-        DateTimeOffset until = DateTimeOffset.UtcNow.AddSeconds(1);
+        // Far enough ahead that a slow start (a loaded machine, the first JIT of the reader) is still before it.
+        DateTimeOffset until = DateTimeOffset.UtcNow.AddSeconds(3);
         ReadOptions options = ReadHarness.Options(fake);
         options.Follow = true;
         options.Until = until;
