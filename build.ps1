@@ -274,13 +274,13 @@ function Invoke-TestTask {
         Write-Host ("{0,-7} {1} passed, {2} failed, {3} skipped" -f $c.Runner, $c.Passed, $c.Failed, $c.Skipped)
         # A runner that found nothing to run is a broken setup, not a pass.
         if (-not $c.Problem -and ($c.Passed + $c.Failed + $c.Skipped) -eq 0) { $c.Problem = 'no tests were discovered' }
-        if ($c.Problem) { Write-Host "$($c.Runner): $($c.Problem)" -ForegroundColor Red; $ok = $false }
-        if ($c.Failed -gt 0) { $ok = $false }
+        if ($c.Problem -or $c.Failed -gt 0) { $ok = $false }
     }
     Write-Host "Results in $ResultsDir"
     Write-Timings
     # CI keeps only the tail of the log: name what failed here, not only where it happened.
     foreach ($c in $counts) {
+        if ($c.Problem) { Write-Host "FAILED ($($c.Runner)) $($c.Problem)" -ForegroundColor Red }
         foreach ($f in $c.Failures) {
             $firstLine = Get-FirstErrorLine $f.error
             Write-Host "FAILED ($($c.Runner)) $($f.name)$(if ($firstLine) { "`n    $firstLine" })" -ForegroundColor Red

@@ -54,7 +54,12 @@ function Get-ErrorText([object]$ErrorRecords) {
     if ($record) { "$($record.Exception.Message)" } else { '' }
 }
 $failures = @(
-    foreach ($test in $result.Failed) { [ordered]@{ name = $test.ExpandedPath; error = Get-ErrorText $test.ErrorRecord } }
+    foreach ($test in $result.Failed) {
+        # A test failed by its block's BeforeAll carries no error of its own: name the block's.
+        $text = Get-ErrorText $test.ErrorRecord
+        if (-not $text -and $test.Block) { $text = "(its block failed) $(Get-ErrorText $test.Block.ErrorRecord)" }
+        [ordered]@{ name = $test.ExpandedPath; error = $text }
+    }
     foreach ($container in $result.FailedContainers) { [ordered]@{ name = "$($container.Item)"; error = Get-ErrorText $container.ErrorRecord } }
     foreach ($block in $result.FailedBlocks) { [ordered]@{ name = $block.ExpandedPath; error = Get-ErrorText $block.ErrorRecord } }
 )

@@ -100,9 +100,11 @@ function Wait-FollowAtTip {
     while (@($job.Verbose | ForEach-Object { if ($_.Message -match '^GetRecords ([^ ,:]+).*: HTTP 200') { $Matches[1] } } |
             Sort-Object -Unique).Count -lt $ShardCount) {
         if ($job.State -notin 'NotStarted', 'Running' -or [DateTime]::UtcNow -gt $deadline) {
-            $state = $job.State
+            # What the job said before it is removed: its state, why it ended and its first error.
+            $reason = $job.JobStateInfo.Reason
+            $why = @($job.State; $(if ($reason) { $reason.Message }); $job.Error | Select-Object -First 1) | Where-Object { $_ } | ForEach-Object { "$_" }
             Remove-Job -Job $job -Force
-            throw "the -Follow read did not poll $ShardCount shard(s) within $TimeoutSeconds s (job $state)"
+            throw "the -Follow read did not poll $ShardCount shard(s) within $TimeoutSeconds s (job: $($why -join '; '))"
         }
         Start-Sleep -Milliseconds 100
     }

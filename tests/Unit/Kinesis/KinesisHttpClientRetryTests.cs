@@ -212,7 +212,7 @@ public class KinesisHttpClientRetryTests
     {
         var observer = new RecordingObserver();
         var transport = new FakeTransport().Hang().Json(OneRecord);
-        // Long enough for the answered second attempt (its retry delay included) on a loaded machine.
+        // Long enough for the answered second attempt to complete on a loaded machine (the timeout is per attempt).
         using var client = TestClients.Create(transport, attemptTimeout: TimeSpan.FromSeconds(1), observer: observer);
 
         var result = await client.GetRecordsAsync(Read, default);
