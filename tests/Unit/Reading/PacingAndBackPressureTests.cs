@@ -17,38 +17,44 @@ public class PacingAndBackPressureTests
         }
     }
 
+    private const string Shard = "shardId-000000000000";
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Reads <paramref name="fake"/>'s one shard a record per call with a 50 ms pace; the GetRecords call times.</summary>
+    private static async Task<IReadOnlyList<TimeSpan>> ReadOneRecordPerCallAsync(FakeKinesis fake)
+    {
+        ReadOptions options = ReadHarness.Options(fake, batchSize: 1);
+        options.MinPollInterval = PollInterval;
+        await ReadHarness.ReadAsync(fake, options);
+        return fake.GetRecordsTimes(Shard);
+    }
+
     [Fact]
     public async Task Consecutive_GetRecords_calls_on_one_shard_are_at_least_the_minimum_poll_interval_apart()
     {
         var fake = new FakeKinesis();
-        fake.AddShard("shardId-000000000000");
-        fake.Append("shardId-000000000000", "a", "b", "c", "d", "e");
-        ReadOptions options = ReadHarness.Options(fake, batchSize: 1);
-        options.MinPollInterval = TimeSpan.FromMilliseconds(50);
+        fake.AddShard(Shard);
+        fake.Append(Shard, "a", "b", "c", "d", "e");
 
-        await ReadHarness.ReadAsync(fake, options);
+        IReadOnlyList<TimeSpan> times = await ReadOneRecordPerCallAsync(fake);
 
-        IReadOnlyList<TimeSpan> times = fake.GetRecordsTimes("shardId-000000000000");
         Assert.Equal(6, times.Count);
-        AssertGapsAtLeast(times, options.MinPollInterval);
+        AssertGapsAtLeast(times, PollInterval);
     }
 
     [Fact]
     public async Task The_interval_counts_from_each_GetRecords_call_not_from_before_a_slow_GetShardIterator()
     {
         var fake = new FakeKinesis { GetShardIteratorLatency = TimeSpan.FromMilliseconds(40) };
-        fake.AddShard("shardId-000000000000");
-        fake.Append("shardId-000000000000", "a", "b", "c");
+        fake.AddShard(Shard);
+        fake.Append(Shard, "a", "b", "c");
         // The iterator expires on the second call: a new one (another 40 ms) comes between calls 2 and 3.
-        fake.ExpireIteratorOnGetRecords("shardId-000000000000", 2);
-        ReadOptions options = ReadHarness.Options(fake, batchSize: 1);
-        options.MinPollInterval = TimeSpan.FromMilliseconds(50);
+        fake.ExpireIteratorOnGetRecords(Shard, 2);
 
-        await ReadHarness.ReadAsync(fake, options);
+        IReadOnlyList<TimeSpan> times = await ReadOneRecordPerCallAsync(fake);
 
-        IReadOnlyList<TimeSpan> times = fake.GetRecordsTimes("shardId-000000000000");
         Assert.Equal(5, times.Count);
-        AssertGapsAtLeast(times, options.MinPollInterval);
+        AssertGapsAtLeast(times, PollInterval);
     }
 
     [Fact]
